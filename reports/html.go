@@ -1,0 +1,196 @@
+package reports
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/servebench/servebench/reports/internal/format"
+	"github.com/servebench/servebench/reports/internal/style"
+	"github.com/servebench/servebench/schema"
+)
+
+//go:embed report.html.tmpl
+var pageSource string
+
+// pageTemplate renders the run page; its stylesheet is shared with compare.
+var pageTemplate = template.Must(template.New("report").Parse(pageSource))
+
+// HTML writes one self-contained page: inline CSS, inline SVG charts, no
+// script and no external URL, so it works offline and as a CI artifact.
+// html/template escapes every user- or server-provided string; only the SVG
+// produced by the chart library is inserted verbatim.
+func HTML(w io.Writer, run *schema.Run) error {
+	page, err := newHTMLPage(run)
+	if err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := pageTemplate.ExecuteTemplate(&b, "run", page); err != nil {
+		return fmt.Errorf("render html report: %w", err)
+	}
+	if _, err := w.Write(b.Bytes()); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
+
+// htmlPage is everything the run template shows, already formatted.
+type htmlPage struct {
+	Title       string
+	Head        []keyValue
+	StatusClass string
+	Status      []string
+	Groups      []chartGroup
+	Header      []string
+	Rows        []htmlRow
+	Thresholds  []thresholdRow
+	Failures    []failureRow
+	Capacity    []string
+	Warnings    []string
+	Scenario    string
+	Environment []keyValue
+	Generated   string
+	CSS         template.CSS
+}
+
+type keyValue struct{ Key, Value string }
+
+type htmlRow struct {
+	Cells  []string
+	Passed bool
+}
+
+type thresholdRow struct {
+	Stage, Name, Expr, Values, Error string
+	Passed                           bool
+}
+
+type failureRow struct {
+	Stage, Kind, Status, Count, Example string
+}
+
+func newHTMLPage(run *schema.Run) (*htmlPage, error) {
+	scenario, err := scenarioText(run)
+	if err != nil {
+		return nil, err
+	}
+	p := &htmlPage{
+		Title:       "servebench: " + run.Name,
+		Head:        runHead(run),
+		StatusClass: statusClass(run),
+		Status:      statusLines(run),
+		Groups:      htmlCharts(run),
+		Header:      stageHeader,
+		Capacity:    capacityLines(run),
+		Warnings:    warningLines(run),
+		Scenario:    scenario,
+		Environment: environment(run),
+		Generated:   run.EndedAt.UTC().Format(time.RFC3339),
+		CSS:         style.CSS(),
+	}
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		p.Rows = append(p.Rows, htmlRow{Cells: stageCells(st, plainMark), Passed: st.Passed()})
+		p.Thresholds = append(p.Thresholds, thresholdRows(st)...)
+		p.Failures = append(p.Failures, failureRows(st)...)
+	}
+	return p, nil
+}
+
+func runHead(run *schema.Run) []keyValue {
+	model := run.Server.Model
+	if model == "" && run.Scenario != nil {
+		model = run.Scenario.Model.Name
+	}
+	return []keyValue{
+		{"Model", orDash(model)},
+		{"Server", orDash(strings.TrimSpace(run.Server.Kind + " " + run.Server.Version))},
+		{"Started", run.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")},
+		{"Duration", runDuration(run)},
+		{"Status", run.Status},
+		{"Thresholds", map[bool]string{true: "all passed", false: "some failed"}[run.Passed]},
+	}
+}
+
+func statusClass(run *schema.Run) string {
+	switch {
+	case run.Status != schema.StatusCompleted:
+		return "bad"
+	case !run.Passed:
+		return "warn"
+	}
+	return "good"
+}
+
+func thresholdRows(st *schema.StageResult) []thresholdRow {
+	out := make([]thresholdRow, 0, len(st.Thresholds))
+	for _, t := range st.Thresholds {
+		out = append(out, thresholdRow{Stage: st.ID, Name: ThresholdName(t), Expr: t.Expr,
+			Values: format.Values(t.Values), Error: t.Error, Passed: t.Passed})
+	}
+	return out
+}
+
+func failureRows(st *schema.StageResult) []failureRow {
+	out := make([]failureRow, 0, len(st.Failures))
+	for _, f := range st.Failures {
+		status := ""
+		if f.Status != 0 {
+			status = strconv.Itoa(f.Status)
+		}
+		out = append(out, failureRow{Stage: st.ID, Kind: f.Kind, Status: status,
+			Count: strconv.Itoa(f.Count), Example: f.Example})
+	}
+	return out
+}
+
+// scenarioText is the resolved scenario as indented JSON (secrets are never
+// serialised by the schema types).
+func scenarioText(run *schema.Run) (string, error) {
+	if run.Scenario == nil {
+		return "", nil
+	}
+	b, err := json.MarshalIndent(run.Scenario, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode scenario for html report: %w", err)
+	}
+	return string(b), nil
+}
+
+func environment(run *schema.Run) []keyValue {
+	e, s := run.Environment, run.Server
+	kv := []keyValue{
+		{"Tool", strings.TrimSpace(run.Tool.Name + " " + run.Tool.Version + " " + run.Tool.GoVersion)},
+		{"Source", run.Source},
+		{"Scenario file", run.ScenarioFile},
+		{"Client host", e.Hostname},
+		{"Client OS/arch", strings.Trim(e.OS+"/"+e.Arch, "/")},
+		{"Client CPUs", nonZero(e.CPUs)},
+		{"Server URL", s.URL},
+		{"Server command", strings.Join(s.Command, " ")},
+		{"Max model len", nonZero(s.MaxModelLen)},
+		{"Served models", strings.Join(s.Models, ", ")},
+		{"Server log", s.Log},
+	}
+	out := kv[:0]
+	for _, x := range kv {
+		if x.Value != "" {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func nonZero(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}

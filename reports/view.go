@@ -1,0 +1,282 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/servebench/servebench/reports/internal/format"
+	"github.com/servebench/servebench/schema"
+)
+
+// section is a titled list of lines shared by the terminal and Markdown
+// renderers, so both say the same things in the same order.
+type section struct {
+	Title string
+	Lines []string
+}
+
+// stageHeader names the columns of the stage table (one row per stage level).
+var stageHeader = []string{
+	"Stage", "Profile", "Level", "OK/Failed", "Req/s", "Out tok/s",
+	"TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2EL mean", "E2EL p99", "Goodput", "Thresholds",
+}
+
+// stageCells formats one stage level as table cells; mark renders the
+// threshold verdict (plain or coloured).
+func stageCells(st *schema.StageResult, mark func(bool) string) []string {
+	m := st.Metrics
+	return []string{
+		st.Stage, st.Profile, format.Level(st),
+		strconv.Itoa(m.Completed) + "/" + strconv.Itoa(m.Failed),
+		format.Num(m.RequestThroughput), format.Num(m.OutputThroughput),
+		format.Num(format.P(m.TTFT, 50)), format.Num(format.P(m.TTFT, 99)),
+		format.Num(format.P(m.TPOT, 50)), format.Num(format.P(m.TPOT, 99)),
+		format.Num(m.E2EL.Mean), format.Num(format.P(m.E2EL, 99)),
+		format.Num(m.Goodput), thresholdCell(st, mark),
+	}
+}
+
+func thresholdCell(st *schema.StageResult, mark func(bool) string) string {
+	n := len(st.Thresholds)
+	if n == 0 {
+		return "–"
+	}
+	passed := 0
+	for _, t := range st.Thresholds {
+		if t.Passed {
+			passed++
+		}
+	}
+	return fmt.Sprintf("%s %d/%d", mark(passed == n), passed, n)
+}
+
+// plainMark is the threshold verdict without colour.
+func plainMark(ok bool) string {
+	if ok {
+		return "✔"
+	}
+	return "✗"
+}
+
+// headline is the one-line identity of the run shown above every table.
+func headline(run *schema.Run) []string {
+	model := run.Server.Model
+	if model == "" && run.Scenario != nil {
+		model = run.Scenario.Model.Name
+	}
+	lines := []string{
+		"Run: " + run.Name,
+		"Model: " + orDash(model) + "   Server: " + orDash(run.Server.Kind) + serverVersion(run.Server),
+		"Started: " + run.StartedAt.UTC().Format(time.RFC3339) + "   Duration: " + runDuration(run),
+	}
+	return lines
+}
+
+func serverVersion(s schema.ServerInfo) string {
+	if s.Version == "" {
+		return ""
+	}
+	return " " + s.Version
+}
+
+func runDuration(run *schema.Run) string {
+	if run.EndedAt.IsZero() || run.EndedAt.Before(run.StartedAt) {
+		return "–"
+	}
+	return run.EndedAt.Sub(run.StartedAt).Round(time.Second).String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "–"
+	}
+	return s
+}
+
+// sections lists everything after the stage table, in reading order. Empty
+// sections are left out.
+func sections(run *schema.Run) []section {
+	all := []section{
+		{"Failed thresholds", failedThresholds(run)},
+		{"Capacity search", capacityLines(run)},
+		{"Warnings", warningLines(run)},
+		{"Failures", failureLines(run)},
+		{"Status", statusLines(run)},
+	}
+	out := all[:0]
+	for _, s := range all {
+		if len(s.Lines) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func failedThresholds(run *schema.Run) []string {
+	var out []string
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		for _, t := range st.Thresholds {
+			if t.Passed {
+				continue
+			}
+			out = append(out, thresholdLine(st.ID, t))
+		}
+	}
+	return out
+}
+
+// thresholdLine says which threshold failed where and what it read.
+func thresholdLine(stageID string, t schema.ThresholdResult) string {
+	s := stageID + ": " + ThresholdName(t)
+	if t.Name != "" {
+		s += " (" + t.Expr + ")"
+	}
+	if len(t.Values) > 0 {
+		s += " read " + format.Values(t.Values)
+	}
+	if t.Error != "" {
+		s += "; error: " + t.Error
+	}
+	return s
+}
+
+// ThresholdName is how reports name a threshold: its name, else its expression.
+func ThresholdName(t schema.ThresholdResult) string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.Expr
+}
+
+func capacityLines(run *schema.Run) []string {
+	out := make([]string, 0, len(run.Capacity))
+	for _, c := range run.Capacity {
+		out = append(out, capacityLine(c))
+	}
+	return out
+}
+
+func capacityLine(c schema.CapacityResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: ", c.Stage)
+	if c.Found {
+		fmt.Fprintf(&b, "max %s %s", c.Dimension, format.Float(c.Value))
+	} else {
+		fmt.Fprintf(&b, "no passing %s level", c.Dimension)
+	}
+	if c.FirstFailing > 0 {
+		fmt.Fprintf(&b, ", first failing %s", format.Float(c.FirstFailing))
+	}
+	if c.FailedThreshold != "" {
+		fmt.Fprintf(&b, " (%s)", c.FailedThreshold)
+	}
+	fmt.Fprintf(&b, ", resolution %s; probes:", format.Float(c.Resolution))
+	for _, p := range c.Probes {
+		fmt.Fprintf(&b, " %s%s", format.Float(p.Level), plainMark(p.Passed))
+	}
+	return b.String()
+}
+
+func warningLines(run *schema.Run) []string {
+	var out []string
+	for _, n := range run.Notes {
+		out = append(out, "run: "+n)
+	}
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		for _, w := range st.Warnings {
+			out = append(out, st.ID+": "+w)
+		}
+		if st.Client.Bottleneck != "" {
+			out = append(out, st.ID+": client bottleneck: "+st.Client.Bottleneck)
+		}
+	}
+	return out
+}
+
+func failureLines(run *schema.Run) []string {
+	var out []string
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		for _, f := range st.Failures {
+			out = append(out, st.ID+": "+failureLine(f))
+		}
+	}
+	return out
+}
+
+func failureLine(f schema.FailureCount) string {
+	s := fmt.Sprintf("%d × %s", f.Count, f.Kind)
+	if f.Status != 0 {
+		s += fmt.Sprintf(" (HTTP %d)", f.Status)
+	}
+	if f.Example != "" {
+		s += ", e.g. " + oneLine(f.Example, 200)
+	}
+	return s
+}
+
+// oneLine keeps an error excerpt on one line and bounded, so a server's HTML
+// error page cannot flood a table.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// statusLines explains how the run ended: which stages finished and, for a
+// failed or interrupted run, which stage was cut and why.
+func statusLines(run *schema.Run) []string {
+	done, cut := stageOutcomes(run)
+	var out []string
+	switch run.Status {
+	case schema.StatusCompleted:
+		out = append(out, fmt.Sprintf("completed: %d stage level(s) finished", len(done)))
+	case schema.StatusFailed:
+		out = append(out, "failed: "+orDash(run.Error))
+	case schema.StatusInterrupted:
+		out = append(out, "interrupted: "+orDash(run.Error))
+	default:
+		out = append(out, "status: "+orDash(run.Status))
+	}
+	if run.Status != schema.StatusCompleted {
+		out = append(out, "finished stages: "+orNone(strings.Join(done, ", ")))
+		for _, c := range cut {
+			out = append(out, "cut: "+c)
+		}
+	}
+	if run.Passed {
+		out = append(out, "thresholds: all passed")
+	} else {
+		out = append(out, "thresholds: some failed")
+	}
+	return out
+}
+
+func stageOutcomes(run *schema.Run) (done, cut []string) {
+	for i := range run.Stages {
+		st := &run.Stages[i]
+		if st.Status == schema.StatusCompleted {
+			done = append(done, st.ID)
+			continue
+		}
+		c := st.ID + " (" + orDash(st.Status)
+		if st.StopReason != "" {
+			c += ": " + st.StopReason
+		}
+		cut = append(cut, c+")")
+	}
+	return done, cut
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
