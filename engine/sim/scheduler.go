@@ -1,0 +1,216 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+)
+
+// errStopped means the server was closed while a request waited for tokens.
+var errStopped = errors.New("simulator stopped")
+
+// seq is one request inside the scheduler. The scheduler owns every field
+// except the atomics, which the request's handler reads: generated tells it
+// how many tokens exist, notify wakes it, cancelled tells the scheduler the
+// client is gone.
+type seq struct {
+	prompt  int // prompt tokens, paid as prefill in the admitting step
+	target  int // tokens to generate
+	reserve int // KV tokens reserved: prompt + max_tokens
+
+	generated atomic.Int64
+	cancelled atomic.Bool
+	notify    chan struct{} // capacity 1: a pending wake-up is never lost
+}
+
+func newSeq(prompt, target, maxTokens int) *seq {
+	return &seq{prompt: prompt, target: target, reserve: prompt + maxTokens, notify: make(chan struct{}, 1)}
+}
+
+// wait blocks until more than seen tokens exist and returns their number.
+func (q *seq) wait(ctx context.Context, seen int, quit, exited <-chan struct{}) (int, error) {
+	for {
+		if n := int(q.generated.Load()); n > seen {
+			return n, nil
+		}
+		select {
+		case <-q.notify:
+		case <-ctx.Done():
+			return seen, ctx.Err()
+		case <-quit:
+			return seen, errStopped
+		case <-exited:
+			return seen, errExited
+		}
+	}
+}
+
+// scheduler models vLLM's continuous batching with one goroutine: a FIFO
+// waiting queue, admission while running < max_num_seqs and the KV
+// reservations fit, and engine steps that each emit one token to every
+// running sequence. A step lasts DecodeStep + DecodePerSeq*running, plus
+// PrefillPerToken for each prompt token admitted in that step (chunked
+// prefill folded into the step, as vLLM v1 does). The step time is waited
+// on a timer, so an idle or busy simulator costs no CPU between steps.
+type scheduler struct {
+	cfg     Config
+	submit  chan *seq
+	quit    <-chan struct{}
+	waiting []*seq
+	running []*seq
+	kvUsed  int // sum of reserve over running
+
+	gauges schedGauges
+}
+
+// schedGauges are written by the scheduler goroutine and read by /metrics
+// and Stats.
+type schedGauges struct {
+	running, waiting, kvTokens atomic.Int64 // kvTokens: prompt + generated of running seqs
+	maxRunning, maxKVReserved  atomic.Int64
+	steps                      atomic.Int64
+}
+
+func newScheduler(cfg Config, quit <-chan struct{}) *scheduler {
+	return &scheduler{cfg: cfg, submit: make(chan *seq, 256), quit: quit}
+}
+
+// add hands q to the scheduler.
+func (s *scheduler) add(ctx context.Context, q *seq) error {
+	select {
+	case s.submit <- q:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.quit:
+		return errStopped
+	}
+}
+
+func (s *scheduler) run() {
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		if len(s.running) == 0 && len(s.waiting) == 0 && !s.receive(nil) {
+			return
+		}
+		s.dropCancelled()
+		prefill := s.admit()
+		s.publish()
+		if len(s.running) == 0 {
+			continue
+		}
+		timer.Reset(s.stepDuration(prefill))
+		if !s.receive(timer.C) {
+			return
+		}
+		s.step()
+	}
+}
+
+// receive queues submitted sequences until tick fires (or, with a nil tick,
+// until one sequence arrives). It reports false when the server closes.
+func (s *scheduler) receive(tick <-chan time.Time) bool {
+	for {
+		select {
+		case q := <-s.submit:
+			s.waiting = append(s.waiting, q)
+			if tick == nil {
+				return true
+			}
+		case <-tick:
+			return true
+		case <-s.quit:
+			return false
+		}
+	}
+}
+
+// admit moves waiting sequences to running in arrival order while a slot
+// and KV room exist, and returns the prompt tokens to prefill. A sequence
+// larger than the whole KV budget is admitted alone rather than never.
+func (s *scheduler) admit() (prefill int) {
+	n := 0
+	for _, q := range s.waiting {
+		if len(s.running) >= s.cfg.MaxNumSeqs {
+			break
+		}
+		if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && len(s.running) > 0 {
+			break
+		}
+		s.running = append(s.running, q)
+		s.kvUsed += q.reserve
+		prefill += q.prompt
+		n++
+	}
+	s.waiting = append(s.waiting[:0], s.waiting[n:]...)
+	return prefill
+}
+
+func (s *scheduler) stepDuration(prefill int) time.Duration {
+	return s.cfg.DecodeStep + time.Duration(len(s.running))*s.cfg.DecodePerSeq +
+		time.Duration(prefill)*s.cfg.PrefillPerToken
+}
+
+// step emits one token to every running sequence and retires the finished.
+func (s *scheduler) step() {
+	kept := s.running[:0]
+	for _, q := range s.running {
+		n := q.generated.Add(1)
+		select {
+		case q.notify <- struct{}{}:
+		default:
+		}
+		if int(n) >= q.target {
+			s.kvUsed -= q.reserve
+			continue
+		}
+		kept = append(kept, q)
+	}
+	clear(s.running[len(kept):])
+	s.running = kept
+	s.gauges.steps.Add(1)
+}
+
+// dropCancelled forgets sequences whose client went away.
+func (s *scheduler) dropCancelled() {
+	kept := s.running[:0]
+	for _, q := range s.running {
+		if q.cancelled.Load() {
+			s.kvUsed -= q.reserve
+			continue
+		}
+		kept = append(kept, q)
+	}
+	clear(s.running[len(kept):])
+	s.running = kept
+	w := s.waiting[:0]
+	for _, q := range s.waiting {
+		if !q.cancelled.Load() {
+			w = append(w, q)
+		}
+	}
+	clear(s.waiting[len(w):])
+	s.waiting = w
+}
+
+// publish updates the gauges read by /metrics and Stats.
+func (s *scheduler) publish() {
+	g := &s.gauges
+	g.running.Store(int64(len(s.running)))
+	g.waiting.Store(int64(len(s.waiting)))
+	kv := 0
+	for _, q := range s.running {
+		kv += q.prompt + int(q.generated.Load())
+	}
+	g.kvTokens.Store(int64(kv))
+	storeMax(&g.maxRunning, int64(len(s.running)))
+	storeMax(&g.maxKVReserved, int64(s.kvUsed))
+}
+
+func storeMax(v *atomic.Int64, n int64) {
+	if n > v.Load() {
+		v.Store(n)
+	}
+}
