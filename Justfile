@@ -1,0 +1,35 @@
+# Everyday commands; each is a plain `go` call, so nothing here is needed
+# to follow the README.
+
+# run the tests (the README's test command)
+test:
+    go test ./...
+
+# tests with the race detector, as CI runs them
+race:
+    go test -race ./...
+
+# the quickstart on the built-in simulator
+demo:
+    go run ./cmd/servebench run scenarios/quickstart.yaml
+
+# vet and format check
+lint:
+    go vet ./...
+    test -z "$(gofmt -l .)"
+
+# client, simulator and aggregation benchmarks (see docs/performance.md)
+bench:
+    go test -run '^$' -bench . -benchmem ./engine/...
+
+# regenerate golden files of the reports and the JSON Schema
+golden:
+    go test ./reports/... -update
+    go generate ./schema/...
+
+# run each fuzz target for a while
+fuzz time="60s":
+    go test -run '^$' -fuzz FuzzLoad -fuzztime {{time}} ./schema
+    go test -run '^$' -fuzz FuzzReadRun -fuzztime {{time}} ./schema
+    go test -run '^$' -fuzz FuzzSSE -fuzztime {{time}} ./engine/client
+    go test -run '^$' -fuzz FuzzImport -fuzztime {{time}} ./reports/vllmjson

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/servebench/servebench/engine/results"
+	"github.com/servebench/servebench/reports/compare"
+	"github.com/servebench/servebench/schema"
+	"github.com/urfave/cli/v2"
+)
+
+func compareCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "compare saved runs side by side; a delta is a regression only outside the noise",
+		ArgsUsage: "BASELINE CANDIDATE [MORE...]",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when this expression holds for a matched stage, e.g. 'candidate.ttft.p99 > baseline.ttft.p99 * 1.10'"},
+			&cli.StringFlag{Name: "markdown", Usage: "also write the comparison as Markdown to `FILE`"},
+			&cli.StringFlag{Name: "html", Usage: "also write the comparison as HTML to `FILE`"},
+			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
+		},
+		Action: compareAction,
+	}
+}
+
+func compareAction(c *cli.Context) error {
+	if c.NArg() < 2 {
+		return usagef("compare needs a baseline and at least one candidate run")
+	}
+	var failOn *compare.FailOn
+	if src := c.String("fail-on"); src != "" {
+		f, err := compare.CompileFailOn(src)
+		if err != nil {
+			return usagef("--fail-on: %v", err)
+		}
+		failOn = f
+	}
+	runs, reqs, err := readRuns(c.Args().Slice())
+	if err != nil {
+		return err
+	}
+	cmp := compare.Compare(runs, reqs, compare.Options{})
+	if err := compare.CompareTerminal(c.App.Writer, cmp, useColor(c, c.App.Writer)); err != nil {
+		return err
+	}
+	if err := writeComparisons(c, cmp); err != nil {
+		return err
+	}
+	if failOn != nil {
+		if failed := failOn.Eval(cmp); len(failed) > 0 {
+			return thresholdFailed(fmt.Sprintf("--fail-on held for %s", strings.Join(failed, ", ")))
+		}
+	}
+	return nil
+}
+
+// readRuns reads each run and, where it was saved, its requests.jsonl for
+// the noise estimate.
+func readRuns(paths []string) ([]*schema.Run, [][]schema.RequestRecord, error) {
+	var runs []*schema.Run
+	var reqs [][]schema.RequestRecord
+	for _, p := range paths {
+		run, dir, err := readRun(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		var recs []schema.RequestRecord
+		err = schema.ReadRequests(filepath.Join(dir, results.RequestsFile), func(r schema.RequestRecord) error {
+			if !r.Warmup {
+				recs = append(recs, r)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, nil, usageErr(err)
+		}
+		runs, reqs = append(runs, run), append(reqs, recs)
+	}
+	return runs, reqs, nil
+}
+
+func writeComparisons(c *cli.Context, cmp *compare.Comparison) error {
+	for _, out := range []struct {
+		path   string
+		render func(*bytes.Buffer) error
+	}{
+		{c.String("markdown"), func(b *bytes.Buffer) error { return compare.CompareMarkdown(b, cmp) }},
+		{c.String("html"), func(b *bytes.Buffer) error { return compare.CompareHTML(b, cmp) }},
+	} {
+		if out.path == "" {
+			continue
+		}
+		var buf bytes.Buffer
+		if err := out.render(&buf); err != nil {
+			return err
+		}
+		if err := results.WriteFileAtomic(out.path, buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+// Command servebench benchmarks OpenAI-compatible LLM inference servers from
+// declarative YAML scenarios. This package is the command line only: flags,
+// environment variables, signals and exit codes. Everything a test of another
+// package would need lives in schema, engine or reports.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v2"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; a plain
+// `go run` or `go build` reports the module version from the build info.
+var version = ""
+
+func main() {
+	os.Exit(run(os.Args, os.Stdout, os.Stderr))
+}
+
+// run is main without os.Exit, so tests can call it in-process.
+func run(args []string, stdout, stderr *os.File) int {
+	ctx, stop := signalContext()
+	defer stop()
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, reorderArgs(app, args))
+	return report(stderr, err)
+}
+
+// signalContext is cancelled by the first SIGINT or SIGTERM; the engine then
+// stops starting requests, saves what was measured and the reports are still
+// rendered. A second signal kills the process the default way.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(os.Stderr, "\nservebench: %v received: stopping, saving what was measured (again to force quit)\n", sig)
+			cancel()
+			signal.Reset(os.Interrupt, syscall.SIGTERM)
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); cancel() }
+}
+
+func newApp(stdout, stderr *os.File) *cli.App {
+	return &cli.App{
+		Name:                 "servebench",
+		Usage:                "benchmark OpenAI-compatible LLM inference servers from YAML scenarios",
+		Version:              buildVersion(),
+		Writer:               stdout,
+		ErrWriter:            stderr,
+		EnableBashCompletion: true,
+		HideHelpCommand:      true,
+		ExitErrHandler:       func(*cli.Context, error) {}, // exit codes are mapped in one place: report
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageErr(err)
+		},
+		Commands: []*cli.Command{
+			runCommand(), validateCommand(), planCommand(), reportCommand(), compareCommand(),
+			importCommand(), simCommand(), initCommand(), schemaCommand(), versionCommand(),
+			completionCommand(),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(c.App.ErrWriter, "servebench: unknown command %q; run 'servebench --help'\n", name)
+			exitCodeOverride = ExitInvalid
+		},
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/servebench/servebench/engine"
+	"github.com/urfave/cli/v2"
+)
+
+func planCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "plan",
+		Usage:     "print the expanded plan of a scenario (with run's overrides) without contacting any server",
+		ArgsUsage: "SCENARIO.yaml",
+		Flags:     overrideFlags(),
+		Action:    planAction,
+	}
+}
+
+func planAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("plan takes exactly one scenario file, got %d arguments", c.NArg())
+	}
+	sc, err := loadScenario(c, c.Args().First())
+	if err != nil {
+		return err
+	}
+	p, err := engine.NewPlan(sc)
+	if err != nil {
+		return usageErr(err)
+	}
+	w := c.App.Writer
+	fmt.Fprintf(w, "scenario %s: server %s", sc.Name, sc.Server.Kind())
+	if sc.Server.URL != "" {
+		fmt.Fprintf(w, " at %s", sc.Server.URL)
+	}
+	fmt.Fprintf(w, ", model %s, max_model_len %d, endpoint %s, seed %d, results in %s\n",
+		orDash(sc.Model.Name), sc.Model.MaxModelLen, sc.API.Endpoint, sc.Seed, sc.Report.Dir)
+	t := table.NewWriter()
+	t.SetOutputMirror(w)
+	t.SetStyle(table.StyleLight)
+	t.AppendHeader(table.Row{"step", "stage", "profile", "input", "output", "load", "requests", "warmup", "duration"})
+	for _, s := range p.Steps {
+		t.AppendRow(table.Row{s.ID, s.Stage.Name, s.Profile, s.Lengths.Input, s.Lengths.Output,
+			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)})
+	}
+	tot := p.Totals()
+	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", tot.Requests, "", ""})
+	t.Render()
+	fmt.Fprintf(w, "%d steps; %d requests, %d input + %d output tokens to send", len(p.Steps), tot.Requests,
+		tot.InputTokens, tot.OutputTokens)
+	if tot.ByDuration > 0 {
+		fmt.Fprintf(w, "; plus %d steps that end by duration", tot.ByDuration)
+	}
+	if tot.Searches > 0 {
+		fmt.Fprintf(w, "; plus %d capacity searches", tot.Searches)
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+func loadOf(s engine.Step) string {
+	switch {
+	case s.IsSearch():
+		sr := s.Stage.Search
+		if sr.Rate != nil {
+			return fmt.Sprintf("search rate %g..%g", sr.Rate.From, sr.Rate.To)
+		}
+		return fmt.Sprintf("search c %g..%g", sr.Concurrency.From, sr.Concurrency.To)
+	case s.OpenLoop():
+		l := fmt.Sprintf("rate %g/s %s", s.Rate, s.Stage.Distribution)
+		if s.Concurrency > 0 {
+			l += fmt.Sprintf(" (cap %d)", s.Concurrency)
+		}
+		return l
+	}
+	return fmt.Sprintf("c=%d", s.Concurrency)
+}
+
+func countOrDash(n int) any {
+	if n == 0 {
+		return "-"
+	}
+	return n
+}
+
+func durOrDash(s engine.Step) string {
+	if s.Duration == 0 {
+		return "-"
+	}
+	return s.Duration.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

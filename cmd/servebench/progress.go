@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/servebench/servebench/engine"
+	"github.com/servebench/servebench/schema"
+)
+
+// Progress refresh periods: a terminal line is redrawn often; a log (CI,
+// pipes) gets a line now and then so it stays readable.
+const (
+	ttyRefresh = 200 * time.Millisecond
+	logRefresh = 10 * time.Second
+)
+
+// progress shows one line per stage level: on a terminal a line redrawn in
+// place with done/total, errors, live req/s and elapsed/ETA; elsewhere plain
+// timestamped log lines without cursor codes.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	quiet bool
+	mu    sync.Mutex
+	stop  chan struct{}
+	done  chan struct{}
+	label string
+	live  *engine.Live
+	start time.Time
+}
+
+var _ engine.Observer = (*progress)(nil)
+
+func newProgress(w io.Writer, quiet bool) *progress {
+	return &progress{w: w, tty: isTerminal(w), quiet: quiet}
+}
+
+// Logf prints a lifecycle message (server start, readiness, warnings).
+func (p *progress) Logf(format string, args ...any) {
+	if p.quiet {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty && p.live != nil {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	p.printf(format, args...)
+}
+
+// printf writes one line; the caller holds mu.
+func (p *progress) printf(format string, args ...any) {
+	if !p.tty {
+		fmt.Fprint(p.w, time.Now().Format("15:04:05.000 "))
+	}
+	fmt.Fprintf(p.w, format+"\n", args...)
+}
+
+// StepStarted begins the line of a step and its refresh loop.
+func (p *progress) StepStarted(step engine.Step, index, total int, live *engine.Live) {
+	if p.quiet {
+		return
+	}
+	p.Stop()
+	p.mu.Lock()
+	p.label = fmt.Sprintf("[%d/%d] %s", index+1, total, step.ID)
+	p.live, p.start = live, time.Now()
+	p.stop, p.done = make(chan struct{}), make(chan struct{})
+	if !p.tty {
+		p.printf("%s started: %s", p.label, describeStep(step))
+	}
+	p.mu.Unlock()
+	go p.loop(p.stop, p.done)
+}
+
+func (p *progress) loop(stop, done chan struct{}) {
+	defer close(done)
+	period := logRefresh
+	if p.tty {
+		period = ttyRefresh
+	}
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			p.mu.Lock()
+			if p.tty {
+				fmt.Fprintf(p.w, "\r\033[K%s", p.status())
+			} else {
+				p.printf("%s", p.status())
+			}
+			p.mu.Unlock()
+		}
+	}
+}
+
+// status is the live line: done/total, errors, req/s, elapsed and ETA.
+func (p *progress) status() string {
+	l := p.live
+	el := time.Since(p.start)
+	done, failed := l.Done(), l.Failed()
+	rate := float64(done) / max(el.Seconds(), 1e-9)
+	total, eta := "?", "?"
+	switch {
+	case l.Total > 0:
+		total = fmt.Sprint(l.Total)
+		if rate > 0 {
+			eta = (time.Duration(float64(int64(l.Total)-done)/rate) * time.Second).Round(time.Second).String()
+		}
+	case l.Duration > 0:
+		eta = max(l.Duration-el, 0).Round(time.Second).String()
+	}
+	return fmt.Sprintf("%s  %d/%s done  %d errors  %.1f req/s  elapsed %s  eta %s",
+		p.label, done, total, failed, rate, el.Round(time.Second), eta)
+}
+
+// StepFinished ends the step's line with its headline numbers.
+func (p *progress) StepFinished(st *schema.StageResult) {
+	if p.quiet {
+		return
+	}
+	p.Stop()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.tty {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+	m := st.Metrics
+	p.printf("%s %s: %d ok, %d failed, %.2f req/s, %.0f tok/s, TTFT p50 %.1f ms%s",
+		p.label, st.Status, m.Completed, m.Failed, m.RequestThroughput, m.OutputThroughput,
+		m.TTFT.Median, thresholdMark(st))
+	p.live = nil
+}
+
+func thresholdMark(st *schema.StageResult) string {
+	if len(st.Thresholds) == 0 {
+		return ""
+	}
+	if st.Passed() {
+		return "  thresholds ✔"
+	}
+	return "  thresholds ✗"
+}
+
+// Stop ends the refresh loop of the current step, if any.
+func (p *progress) Stop() {
+	p.mu.Lock()
+	stop, done := p.stop, p.done
+	p.stop, p.done = nil, nil
+	p.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
+}
+
+func describeStep(s engine.Step) string {
+	load := fmt.Sprintf("concurrency %d", s.Concurrency)
+	if s.OpenLoop() {
+		load = fmt.Sprintf("%g req/s", s.Rate)
+	}
+	size := fmt.Sprintf("%d requests", s.Requests)
+	if s.Requests == 0 {
+		size = s.Duration.String()
+	}
+	return fmt.Sprintf("profile %s (%d/%d tokens), %s, %s", s.Profile, s.Lengths.Input, s.Lengths.Output, load, size)
+}

@@ -1,0 +1,127 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/servebench/servebench/engine"
+	"github.com/servebench/servebench/schema"
+	"github.com/urfave/cli/v2"
+)
+
+func runCommand() *cli.Command {
+	flags := append(overrideFlags(),
+		&cli.BoolFlag{Name: "follow-server-log", Usage: "copy the server's output to stderr while it runs"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress and no summary table"},
+		&cli.BoolFlag{Name: "json", Usage: "print the run result (run.json) on stdout"},
+		&cli.StringFlag{Name: "summary-file", EnvVars: []string{"GITHUB_STEP_SUMMARY"},
+			Usage: "append the Markdown report to `FILE` (GitHub's step summary when set)"},
+		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm); default: the scenario's"},
+		&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours in the terminal summary"},
+	)
+	return &cli.Command{
+		Name:      "run",
+		Usage:     "run a scenario: start the server, run every stage, save and report the results",
+		ArgsUsage: "SCENARIO.yaml",
+		Flags:     flags,
+		Action:    runAction,
+	}
+}
+
+func runAction(c *cli.Context) error {
+	if c.NArg() != 1 {
+		return usagef("run takes exactly one scenario file, got %d arguments", c.NArg())
+	}
+	sc, err := loadScenario(c, c.Args().First())
+	if err != nil {
+		return err
+	}
+	plan, err := engine.NewPlan(sc)
+	if err != nil {
+		return usageErr(err)
+	}
+	prog := newProgress(c.App.ErrWriter, c.Bool("quiet"))
+	run, dir, runErr := engine.Execute(c.Context, engine.Options{
+		Plan:            plan,
+		Version:         buildVersion(),
+		Observer:        prog,
+		FollowServerLog: followWriter(c),
+		Logf:            prog.Logf,
+	})
+	prog.Stop()
+	if run == nil {
+		return runErr
+	}
+	if err := finishRun(c, run, dir); err != nil && runErr == nil {
+		runErr = err
+	}
+	return runOutcome(run, runErr)
+}
+
+// loadScenario loads, overrides and re-validates a scenario file.
+func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
+	sc, err := schema.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyOverrides(c, sc); err != nil {
+		return nil, err
+	}
+	if err := schema.Validate(sc); err != nil {
+		return nil, err
+	}
+	return sc, nil
+}
+
+func followWriter(c *cli.Context) *os.File {
+	if c.Bool("follow-server-log") {
+		return os.Stderr
+	}
+	return nil
+}
+
+// finishRun renders the report files and prints what the user asked for.
+func finishRun(c *cli.Context, run *schema.Run, dir string) error {
+	formats := c.StringSlice("format")
+	if len(formats) == 0 {
+		formats = run.Scenario.Report.Formats
+	}
+	err := writeReports(run, dir, formats)
+	if sf := c.String("summary-file"); sf != "" {
+		err = errors.Join(err, appendMarkdown(sf, run))
+	}
+	switch {
+	case c.Bool("json"):
+		enc := json.NewEncoder(c.App.Writer)
+		enc.SetIndent("", "  ")
+		err = errors.Join(err, enc.Encode(run))
+	case !c.Bool("quiet"):
+		err = errors.Join(err, printSummary(c, run, dir))
+	}
+	return err
+}
+
+// runOutcome turns the finished run into the exit code's error.
+func runOutcome(run *schema.Run, runErr error) error {
+	if runErr != nil {
+		return runErr
+	}
+	if !run.Passed {
+		return thresholdFailed(fmt.Sprintf("%d threshold(s) failed", failedThresholds(run)))
+	}
+	return nil
+}
+
+func failedThresholds(run *schema.Run) int {
+	n := 0
+	for _, st := range run.Stages {
+		for _, t := range st.Thresholds {
+			if !t.Passed {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -1,0 +1,131 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/servebench/servebench/engine/load"
+	"github.com/servebench/servebench/engine/metrics"
+	"github.com/servebench/servebench/schema"
+)
+
+// collect starts the step's single owner of aggregates and request records.
+// The returned channel closes when every finished request has been taken in.
+func (r *stepRun) collect() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var s metrics.Sample
+		var rec schema.RequestRecord
+		for f := range r.out {
+			r.take(f, &s, &rec)
+			r.pool.Put(f)
+		}
+	}()
+	return done
+}
+
+// take accounts one finished request: live counters, the aggregator (for
+// measured requests) and one requests.jsonl line.
+func (r *stepRun) take(f *finished, s *metrics.Sample, rec *schema.RequestRecord) {
+	if r.start.IsZero() && !f.ticket.Warmup {
+		r.start = f.res.Start
+	}
+	r.fillSample(s, f)
+	if !f.ticket.Warmup {
+		r.agg.Add(s)
+		r.live.add(f.res.Err != nil)
+	}
+	r.fillRecord(rec, f)
+	if err := r.e.lines.Write(rec); err != nil {
+		r.live.writeErr.CompareAndSwap(nil, &err)
+	}
+}
+
+func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
+	res := &f.res
+	*s = metrics.Sample{
+		OK:           res.Err == nil,
+		TTFT:         res.TTFT,
+		E2EL:         res.E2EL,
+		ITL:          res.ITL,
+		InputTokens:  res.InputTokens,
+		OutputTokens: res.OutputTokens,
+		TokenSource:  res.TokenSource,
+	}
+	if res.Err != nil {
+		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
+	}
+	if lag := res.Start.Sub(f.ticket.Scheduled); lag > 0 && !f.ticket.Scheduled.IsZero() {
+		if r.step.OpenLoop() {
+			s.SendLag = lag
+		} else {
+			s.QueueTime = lag
+		}
+	}
+}
+
+func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
+	res := &f.res
+	*rec = schema.RequestRecord{
+		Stage:           r.step.ID,
+		Index:           f.ticket.Index,
+		Warmup:          f.ticket.Warmup,
+		StartMS:         ms(res.Start.Sub(r.stageZero())),
+		TTFTMS:          ms(res.TTFT),
+		E2ELMS:          ms(res.E2EL),
+		RequestedInput:  r.step.Lengths.Input,
+		RequestedOutput: r.step.Lengths.Output,
+		InputTokens:     res.InputTokens,
+		OutputTokens:    res.OutputTokens,
+		TokenSource:     res.TokenSource,
+		Error:           res.Err,
+	}
+	if r.step.OpenLoop() && !f.ticket.Scheduled.IsZero() {
+		rec.SendLagMS = ms(res.Start.Sub(f.ticket.Scheduled))
+	}
+	if len(res.ITL) > 0 {
+		rec.ITLMS = make([]float64, len(res.ITL))
+		for i, d := range res.ITL {
+			rec.ITLMS[i] = ms(d)
+		}
+	}
+}
+
+// stageZero is the origin of request offsets: the first measured send, or
+// the first warmup send while only warmup requests have finished.
+func (r *stepRun) stageZero() time.Time {
+	if r.start.IsZero() {
+		return time.Now()
+	}
+	return r.start
+}
+
+// result turns the aggregator and the load statistics into a stage result.
+func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResult {
+	step := r.step
+	window := stats.End.Sub(stats.Start)
+	m, failures, warnings := r.agg.Finish(window)
+	queue, lag := r.agg.ClientDists()
+	st := &schema.StageResult{
+		ID: step.ID, Stage: step.Stage.Name, Profile: step.Profile,
+		InputLen: step.Lengths.Input, OutputLen: step.Lengths.Output,
+		Concurrency: step.Concurrency, Rate: step.Rate, Repeat: step.Repeat,
+		PlannedRequests: step.Requests, PlannedDuration: schema.Duration(step.Duration),
+		Warmup: step.Warmup, StartedAt: stats.Start.UTC(), StopReason: stats.StopReason,
+		Metrics: m, Failures: failures, Warnings: warnings,
+		Client: schema.ClientStats{
+			TargetConcurrency: step.Concurrency, AchievedConcurrency: stats.AchievedConcurrency,
+			MaxInFlight: stats.MaxInFlight, SendLag: lag, QueueTime: queue, CPUSeconds: cpu.Seconds(),
+		},
+	}
+	if step.OpenLoop() {
+		st.Distribution, st.Burstiness = step.Stage.Distribution, step.Stage.Burstiness
+	}
+	st.Client.Bottleneck = bottleneck(st, window)
+	if p := r.live.writeErr.Load(); p != nil {
+		st.Warnings = append(st.Warnings, "requests.jsonl is incomplete: "+(*p).Error())
+	}
+	return st
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

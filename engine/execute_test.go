@@ -1,0 +1,351 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/servebench/servebench/schema"
+)
+
+func scenario(t *testing.T, src string) *schema.Scenario {
+	t.Helper()
+	sc, err := schema.LoadBytes("test.yaml", []byte(strings.TrimLeft(src, "\n")), os.LookupEnv)
+	if err != nil {
+		t.Fatalf("scenario: %v", err)
+	}
+	sc.Report.Dir = t.TempDir()
+	return sc
+}
+
+func execute(t *testing.T, ctx context.Context, sc *schema.Scenario) (*schema.Run, string, error) {
+	t.Helper()
+	p, err := NewPlan(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Execute(ctx, Options{Plan: p, Version: "test"})
+}
+
+// readRecords reads requests.jsonl of a run directory.
+func readRecords(t *testing.T, dir string) []schema.RequestRecord {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, "requests.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []schema.RequestRecord
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var r schema.RequestRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("requests.jsonl line %d: %v", len(out)+1, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func readRunFile(t *testing.T, dir string) *schema.Run {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r schema.Run
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("run.json: %v", err)
+	}
+	return &r
+}
+
+func TestBuiltinSweepSavesEverything(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: sweep
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us}
+model: {max_model_len: 512}
+profiles:
+  tiny: {input: 32, output: 16}
+stages:
+  - name: sweep
+    profile: tiny
+    concurrency: [1, 4]
+    requests: 12
+    warmup: 2
+thresholds:
+  - expr: error_rate == 0
+  - name: never
+    when: concurrency > 100
+    expr: completed < 0
+`)
+	run, dir, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatalf("execute: %v", err)
+	}
+	if run.Status != schema.StatusCompleted || !run.Passed {
+		t.Fatalf("status %q passed %v: %s", run.Status, run.Passed, run.Error)
+	}
+	saved := readRunFile(t, dir)
+	if len(saved.Stages) != 2 {
+		t.Fatalf("%d stages saved, want 2", len(saved.Stages))
+	}
+	for _, st := range saved.Stages {
+		m := st.Metrics
+		if m.Completed != 12 || m.Failed != 0 || m.Sent != 12 {
+			t.Errorf("%s: completed %d failed %d sent %d, want 12/0/12", st.ID, m.Completed, m.Failed, m.Sent)
+		}
+		if m.TotalOutputTokens != 12*16 || m.TotalInputTokens != 12*32 {
+			t.Errorf("%s: tokens in %d out %d, want %d/%d", st.ID, m.TotalInputTokens, m.TotalOutputTokens, 12*32, 12*16)
+		}
+		if m.TokenSource != "usage" {
+			t.Errorf("%s: token source %q, want usage", st.ID, m.TokenSource)
+		}
+		if len(st.Thresholds) != 1 || !st.Thresholds[0].Passed {
+			t.Errorf("%s: thresholds %+v, want the one global threshold, passed", st.ID, st.Thresholds)
+		}
+	}
+	recs := readRecords(t, dir)
+	if len(recs) != 2*(12+2) {
+		t.Fatalf("%d request records, want %d (warmup included)", len(recs), 2*(12+2))
+	}
+	if run.Server.Kind != schema.ServerBuiltin || run.Server.MaxModelLen != 512 {
+		t.Errorf("server info %+v", run.Server)
+	}
+}
+
+func TestControlledDelaysAreMeasured(t *testing.T) {
+	f := &fakeServer{ttft: 50 * time.Millisecond, itl: 10 * time.Millisecond, maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: delays
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 8, output: 11}
+stages:
+  - name: s
+    profile: p
+    concurrency: 4
+    requests: 16
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := run.Stages[0].Metrics
+	// Lower bounds are exact (a server cannot answer before it sleeps);
+	// upper bounds are generous because this machine is shared.
+	within := func(name string, got, want float64) {
+		if got < want*0.98 || got > want*1.6 {
+			t.Errorf("%s = %.2f ms, want about %.2f ms", name, got, want)
+		}
+	}
+	within("ttft.median", m.TTFT.Median, 50)
+	within("itl.median", m.ITL.Median, 10)
+	within("tpot.mean", m.TPOT.Mean, 10)
+	within("e2el.median", m.E2EL.Median, 150)
+	if m.Completed != 16 || m.TotalOutputTokens != 16*11 {
+		t.Errorf("completed %d output tokens %d", m.Completed, m.TotalOutputTokens)
+	}
+	if got := f.maxInFlight.Load(); got != 4 {
+		t.Errorf("server saw %d requests in flight at most, want exactly 4", got)
+	}
+	if ac := run.Stages[0].Client.AchievedConcurrency; ac < 3 || ac > 4.01 {
+		t.Errorf("achieved concurrency %.2f, want close to 4", ac)
+	}
+}
+
+func TestPoissonArrivals(t *testing.T) {
+	f := &fakeServer{maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: poisson
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 2}
+stages:
+  - name: open
+    profile: p
+    rate: 100
+    requests: 300
+`)
+	_, dir, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var starts []float64
+	for _, r := range readRecords(t, dir) {
+		starts = append(starts, r.StartMS)
+	}
+	var gaps []float64
+	for i := 1; i < len(starts); i++ {
+		gaps = append(gaps, starts[i]-starts[i-1])
+	}
+	mean, sd := meanStd(gaps)
+	if mean < 7 || mean > 13 {
+		t.Errorf("mean inter-arrival %.2f ms, want about 10 ms at 100 req/s", mean)
+	}
+	if cv := sd / mean; cv < 0.75 || cv > 1.25 {
+		t.Errorf("coefficient of variation %.2f, want about 1 for Poisson arrivals", cv)
+	}
+}
+
+func meanStd(xs []float64) (float64, float64) {
+	var s float64
+	for _, x := range xs {
+		s += x
+	}
+	mean := s / float64(len(xs))
+	var v float64
+	for _, x := range xs {
+		v += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(v / float64(len(xs)))
+}
+
+func TestCancelMidStageSavesPartialResults(t *testing.T) {
+	f := &fakeServer{ttft: 20 * time.Millisecond, itl: 5 * time.Millisecond, maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: cancel
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 4}
+stages:
+  - name: long
+    profile: p
+    concurrency: 4
+    requests: 100000
+  - name: never-started
+    profile: p
+    concurrency: 1
+    requests: 1
+`)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for f.requests.Load() < 20 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	run, dir, err := execute(t, ctx, sc)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	saved := readRunFile(t, dir)
+	if saved.Status != schema.StatusInterrupted || len(saved.Stages) != 1 {
+		t.Fatalf("saved status %q with %d stages, want interrupted with 1", saved.Status, len(saved.Stages))
+	}
+	st := saved.Stages[0]
+	if st.Status != schema.StatusInterrupted {
+		t.Errorf("stage status %q", st.Status)
+	}
+	m := st.Metrics
+	if m.Completed < 10 || m.Completed+m.Failed != m.Sent {
+		t.Errorf("completed %d + failed %d != sent %d (or too few completed)", m.Completed, m.Failed, m.Sent)
+	}
+	if got := len(readRecords(t, dir)); got != m.Sent {
+		t.Errorf("requests.jsonl has %d lines, stage sent %d", got, m.Sent)
+	}
+	if run.Passed {
+		t.Error("an interrupted run passed")
+	}
+}
+
+func TestMalformedStreamsAreFailuresWithReasons(t *testing.T) {
+	f := &fakeServer{maxModelLen: 4096, malformed: true}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: malformed
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 4}
+stages:
+  - name: s
+    profile: p
+    concurrency: 2
+    requests: 6
+thresholds:
+  - expr: error_rate == 0
+`)
+	// The probe request fails too: pre-flight refuses a broken stream.
+	_, _, err := execute(t, context.Background(), sc)
+	var re *RunError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "malformed") {
+		t.Fatalf("err = %v, want a pre-flight RunError naming the malformed stream", err)
+	}
+}
+
+func TestThresholdFailureMarksRun(t *testing.T) {
+	f := &fakeServer{maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: gate
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 4}
+stages:
+  - name: s
+    profile: p
+    concurrency: 2
+    requests: 4
+thresholds:
+  - name: impossible
+    expr: request_throughput > 1e9
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Passed || len(run.Stages[0].Thresholds) != 1 || run.Stages[0].Thresholds[0].Passed {
+		t.Fatalf("passed=%v thresholds=%+v", run.Passed, run.Stages[0].Thresholds)
+	}
+	if _, ok := run.Stages[0].Thresholds[0].Values["request_throughput"]; !ok {
+		t.Errorf("threshold values %v do not include request_throughput", run.Stages[0].Thresholds[0].Values)
+	}
+}
+
+func TestPreflightRejectsShortContextBeforeAnyRequest(t *testing.T) {
+	f := &fakeServer{maxModelLen: 896}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: ctx
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  big: {input: 512, output: 512}
+stages:
+  - name: s
+    profile: big
+    concurrency: 1
+    requests: 1
+`)
+	_, _, err := execute(t, context.Background(), sc)
+	if err == nil || !strings.Contains(err.Error(), "1024") || !strings.Contains(err.Error(), "896") {
+		t.Fatalf("err = %v, want the context-length numbers", err)
+	}
+	if n := f.requests.Load(); n != 0 {
+		t.Errorf("%d benchmark requests were sent before pre-flight failed", n)
+	}
+}

@@ -1,0 +1,77 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeServer is an OpenAI-compatible server with exact, controlled delays:
+// the first token after ttft, then one token every itl. It knows the truth
+// the engine's measurements are checked against.
+type fakeServer struct {
+	ttft, itl   time.Duration
+	maxModelLen int
+	inFlight    atomic.Int64
+	maxInFlight atomic.Int64
+	requests    atomic.Int64
+	malformed   bool // send a chunk that is not JSON in every stream
+}
+
+func startFake(t *testing.T, f *fakeServer) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"object":"list","data":[{"id":"fake","object":"model","root":"fake-root","max_model_len":%d}]}`, f.maxModelLen)
+	})
+	mux.HandleFunc("POST /v1/completions", f.complete)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func (f *fakeServer) complete(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Prompt    json.RawMessage `json:"prompt"`
+		MaxTokens int             `json:"max_tokens"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, `{"error":{"message":"bad json","code":400}}`, 400)
+		return
+	}
+	var ids []int
+	_ = json.Unmarshal(req.Prompt, &ids)
+	f.requests.Add(1)
+	n := f.inFlight.Add(1)
+	defer f.inFlight.Add(-1)
+	for m := f.maxInFlight.Load(); n > m && !f.maxInFlight.CompareAndSwap(m, n); m = f.maxInFlight.Load() {
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl := w.(http.Flusher)
+	time.Sleep(f.ttft)
+	for i := 0; i < req.MaxTokens; i++ {
+		if i > 0 {
+			time.Sleep(f.itl)
+		}
+		finish := "null"
+		if i == req.MaxTokens-1 {
+			finish = `"length"`
+		}
+		if f.malformed && i == 1 {
+			fmt.Fprint(w, "data: {\"choices\": [\n\n")
+			fl.Flush()
+			return
+		}
+		fmt.Fprintf(w, "data: {\"id\":\"x\",\"object\":\"text_completion\",\"model\":\"fake\",\"choices\":[{\"index\":0,\"text\":\" tok\",\"finish_reason\":%s}]}\n\n", finish)
+		fl.Flush()
+	}
+	fmt.Fprintf(w, "data: {\"id\":\"x\",\"object\":\"text_completion\",\"model\":\"fake\",\"choices\":[],\"usage\":{\"prompt_tokens\":%d,\"completion_tokens\":%d,\"total_tokens\":%d}}\n\n",
+		len(ids), req.MaxTokens, len(ids)+req.MaxTokens)
+	fmt.Fprint(w, "data: [DONE]\n\n")
+	fl.Flush()
+}

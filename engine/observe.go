@@ -1,0 +1,49 @@
+package engine
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/servebench/servebench/schema"
+)
+
+// Observer is told where the run is, for progress displays. Calls come from
+// the executor goroutine; Live is updated concurrently and read atomically.
+type Observer interface {
+	StepStarted(step Step, index, total int, live *Live)
+	StepFinished(st *schema.StageResult)
+}
+
+// Live holds the counters of the step in progress.
+type Live struct {
+	Total    int           // planned measured requests (0: by duration)
+	Duration time.Duration // planned duration (0: by requests)
+	done     atomic.Int64
+	failed   atomic.Int64
+	writeErr atomic.Pointer[error]
+}
+
+// Done is the number of measured requests finished so far.
+func (l *Live) Done() int64 { return l.done.Load() }
+
+// Failed is the number of measured requests that failed so far.
+func (l *Live) Failed() int64 { return l.failed.Load() }
+
+func (l *Live) add(failed bool) {
+	l.done.Add(1)
+	if failed {
+		l.failed.Add(1)
+	}
+}
+
+type nopObserver struct{}
+
+func (nopObserver) StepStarted(Step, int, int, *Live) {}
+func (nopObserver) StepFinished(*schema.StageResult)  {}
+
+func (e *executor) observe() Observer {
+	if e.o.Observer == nil {
+		return nopObserver{}
+	}
+	return e.o.Observer
+}

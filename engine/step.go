@@ -1,0 +1,175 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/servebench/servebench/engine/client"
+	"github.com/servebench/servebench/engine/load"
+	"github.com/servebench/servebench/engine/metrics"
+	"github.com/servebench/servebench/engine/prompt"
+	"github.com/servebench/servebench/schema"
+)
+
+// finished is what a worker hands to the collector: one request, done.
+type finished struct {
+	ticket load.Ticket
+	res    client.Result
+}
+
+// stepRun is the state of one step in flight. Workers only send finished
+// requests; the collector goroutine is the single owner of the aggregator
+// and the requests.jsonl writer, so nothing on the per-request path locks.
+type stepRun struct {
+	e      *executor
+	step   Step
+	client *client.Client
+	gen    *prompt.Generator
+	agg    *metrics.Aggregator
+	out    chan *finished
+	pool   sync.Pool
+	live   *Live
+	start  time.Time
+}
+
+// runStep measures one step. It returns a result for every step that
+// started, even when it was cut short, so nothing measured is lost.
+func (e *executor) runStep(ctx context.Context, step Step, i, total int) (*schema.StageResult, error) {
+	sctx, cancel := e.stepContext(ctx)
+	defer cancel()
+	r, err := e.newStepRun(step)
+	if err != nil {
+		return nil, &RunError{Err: err}
+	}
+	defer r.client.Close()
+	e.observe().StepStarted(step, i, total, r.live)
+	scr := e.startScrape(sctx)
+	cpu0 := cpuTime()
+	done := r.collect()
+	stats := load.Run(sctx, e.loadSpec(step), r.job)
+	close(r.out)
+	<-done
+	st := r.result(stats, cpuTime()-cpu0)
+	st.Server = e.stopScrape(scr)
+	return e.judge(ctx, st)
+}
+
+// judge sets the stage status from how it ended and evaluates thresholds.
+func (e *executor) judge(ctx context.Context, st *schema.StageResult) (*schema.StageResult, error) {
+	var err error
+	switch {
+	case e.serverDied():
+		st.Status, st.StopReason = schema.StatusFailed, e.handle.ExitErr().Error()
+		err = &RunError{Err: fmt.Errorf("stage %s: %w", st.ID, e.handle.ExitErr())}
+	case ctx.Err() != nil:
+		st.Status, st.StopReason = schema.StatusInterrupted, "interrupted by the user"
+		err = fmt.Errorf("%w during stage %s", ErrInterrupted, st.ID)
+	default:
+		st.Status = schema.StatusCompleted
+		st.Thresholds = e.evaluate(st)
+	}
+	e.observe().StepFinished(st)
+	return st, err
+}
+
+// stepContext is cancelled by the caller or by the server dying, whichever
+// comes first, so a dead server ends the stage at once instead of timing out
+// every request in flight.
+func (e *executor) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	sctx, cancel := context.WithCancel(ctx)
+	died := e.handle.Died()
+	go func() {
+		select {
+		case <-died:
+			cancel()
+		case <-sctx.Done():
+		}
+	}()
+	return sctx, cancel
+}
+
+func (e *executor) serverDied() bool {
+	select {
+	case <-e.handle.Died():
+		return true
+	default:
+		return false
+	}
+}
+
+func (e *executor) newStepRun(step Step) (*stepRun, error) {
+	conns := step.Concurrency
+	if step.OpenLoop() && conns == 0 {
+		conns = 256
+	}
+	c, err := client.New(e.clientConfig(e.handle.URL(), conns))
+	if err != nil {
+		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
+	}
+	r := &stepRun{
+		e: e, step: step, client: c,
+		gen: prompt.NewGenerator(e.seed ^ int64(hashID(step.ID))),
+		agg: metrics.NewAggregator(metrics.Options{
+			Percentiles:     e.percentiles(),
+			SLO:             e.slo(step),
+			RequestedInput:  step.Lengths.Input,
+			RequestedOutput: step.Lengths.Output,
+		}),
+		out:  make(chan *finished, 1024),
+		live: &Live{Total: step.Requests, Duration: step.Duration},
+	}
+	r.pool.New = func() any { return new(finished) }
+	return r, nil
+}
+
+func (e *executor) loadSpec(step Step) load.Spec {
+	spec := load.Spec{
+		Concurrency: step.Concurrency,
+		Requests:    step.Requests,
+		Duration:    step.Duration,
+		Warmup:      step.Warmup,
+		Grace:       step.Stage.Grace.D(),
+	}
+	if step.OpenLoop() {
+		// The pacer error was ruled out by validation (known distribution).
+		spec.Pacer, _ = load.NewPacer(step.Stage.Distribution, step.Rate, step.Stage.Burstiness,
+			e.seed^int64(hashID(step.ID)))
+	}
+	return spec
+}
+
+// job performs one request on a worker goroutine and hands it over.
+func (r *stepRun) job(ctx context.Context, t load.Ticket) {
+	f := r.pool.Get().(*finished)
+	f.ticket = t
+	idx := t.Index
+	if t.Warmup {
+		idx = -1 - t.Index
+	}
+	req := r.e.request(r.gen, idx, r.step.Lengths)
+	r.client.Do(ctx, &req, &f.res)
+	r.out <- f
+}
+
+func (e *executor) percentiles() []float64 {
+	if len(e.sc.Report.Percentiles) > 0 {
+		return e.sc.Report.Percentiles
+	}
+	return schema.DefaultPercentiles
+}
+
+func (e *executor) slo(step Step) *schema.SLO {
+	if step.Stage.SLO != nil {
+		return step.Stage.SLO
+	}
+	return e.sc.SLO
+}
+
+func hashID(s string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return h.Sum64()
+}
