@@ -98,13 +98,14 @@ type chunk struct {
 
 // streamSummary is what a client learns from one stream.
 type streamSummary struct {
-	tokens   int      // chunks carrying non-empty text
-	finish   string   // finish_reason of the last token chunk
-	usage    *chunk   // the usage-only chunk, if any
-	done     bool     // [DONE] was the last event
-	objects  []string // object of each JSON chunk
-	raw      []string
-	errEvent string // a data: {"error":...} payload
+	tokens    int      // chunks carrying non-empty text
+	finish    string   // finish_reason of the last token chunk
+	usage     *chunk   // the usage-only chunk, if any
+	done      bool     // [DONE] was the last event
+	objects   []string // object of each JSON chunk
+	raw       []string
+	errEvent  string // a data: {"error":...} payload
+	malformed int    // data: {not json events
 }
 
 func summarize(t testing.TB, body []byte) streamSummary {
@@ -115,6 +116,10 @@ func summarize(t testing.TB, body []byte) streamSummary {
 	for i, e := range evs {
 		if e == "[DONE]" {
 			s.done = i == len(evs)-1
+			continue
+		}
+		if e == malformedJSON {
+			s.malformed++
 			continue
 		}
 		if strings.HasPrefix(e, `{"error":`) {
