@@ -1,0 +1,141 @@
+package schema
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
+)
+
+// reporter collects the diagnostics of one scenario. It maps document paths
+// such as "stages[1].concurrency" to source positions when the scenario came
+// from a file; for an in-memory scenario (Validate after overrides) the index
+// is empty and diagnostics carry the file name only.
+type reporter struct {
+	file  string
+	src   []byte
+	nodes map[string]ast.Node // path -> value node, "" is the document root
+	keys  map[string]bool     // paths whose key is written in the file
+	diags Diagnostics
+	// structural is the number of diagnostics found before decoding; later
+	// (semantic) diagnostics about the same part of the document are dropped
+	// because they would only repeat the structural problem.
+	structural int
+}
+
+func newReporter(file string, src []byte) *reporter {
+	return &reporter{file: file, src: src, nodes: map[string]ast.Node{}, keys: map[string]bool{}}
+}
+
+// errorf reports a problem at path; the position is that of the closest
+// ancestor the file spells out.
+func (r *reporter) errorf(path string, format string, args ...any) {
+	r.add(path, r.token(path), 0, fmt.Sprintf(format, args...))
+}
+
+// errorAt reports a problem at a known token (unknown keys point at the key,
+// not at the value).
+func (r *reporter) errorAt(path string, tok *token.Token, format string, args ...any) {
+	r.add(path, tok, 0, fmt.Sprintf(format, args...))
+}
+
+func (r *reporter) add(path string, tok *token.Token, colOffset int, msg string) {
+	if r.shadowed(path) {
+		return
+	}
+	d := Diagnostic{File: r.file, Message: msg, path: path}
+	if tok != nil && tok.Position != nil && tok.Position.Line > 0 {
+		d.Line, d.Column = tok.Position.Line, tok.Position.Column+colOffset
+		d.Snippet = snippet(r.src, d.Line, d.Column)
+	}
+	r.diags = append(r.diags, d)
+}
+
+// shadowed is true for a semantic diagnostic about a part of the document that
+// already has a structural diagnostic.
+func (r *reporter) shadowed(path string) bool {
+	for _, d := range r.diags[:r.structural] {
+		if within(d.path, path) || within(path, d.path) {
+			return true
+		}
+	}
+	return false
+}
+
+// within reports whether path a is b or lies below it.
+func within(a, b string) bool {
+	if b == "" {
+		return a == ""
+	}
+	return a == b || strings.HasPrefix(a, b+".") || strings.HasPrefix(a, b+"[")
+}
+
+// token returns the token of the closest node the file spells out for path.
+func (r *reporter) token(path string) *token.Token {
+	for {
+		if n, ok := r.nodes[path]; ok && n != nil {
+			return nodeToken(n)
+		}
+		if path == "" {
+			return nil
+		}
+		path = parentPath(path)
+	}
+}
+
+// present reports whether the file writes the key at path explicitly, so that
+// defaults never overwrite (and thereby hide) an explicit zero.
+func (r *reporter) present(path string) bool { return r.keys[path] }
+
+// parentPath strips the last ".key" or "[i]" of a path.
+func parentPath(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
+// join appends a key to a path.
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// index appends a list index to a path.
+func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+
+// fromYAMLError turns an error of goccy/go-yaml into a positioned diagnostic.
+func (r *reporter) fromYAMLError(path string, err error) {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		r.add(path, ye.GetToken(), 0, ye.GetMessage())
+		return
+	}
+	r.add(path, nil, 0, err.Error())
+}
+
+// result returns the diagnostics as an error, or nil when there are none.
+func (r *reporter) result() error {
+	if len(r.diags) == 0 {
+		return nil
+	}
+	dedupe(r)
+	sortDiagnostics(r.diags)
+	d := r.diags
+	return &d
+}
+
+// nodeToken is where a node starts as a user sees it: a block mapping's token
+// is the colon after its first key, so point at that key instead.
+func nodeToken(n ast.Node) *token.Token {
+	if m, ok := n.(*ast.MappingNode); ok && len(m.Values) > 0 && m.Values[0].Key != nil {
+		return m.Values[0].Key.GetToken()
+	}
+	return n.GetToken()
+}

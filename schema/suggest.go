@@ -1,0 +1,68 @@
+package schema
+
+import (
+	"sort"
+	"strings"
+)
+
+// suggest returns the candidate closest to word by edit distance, or "" when
+// none is close enough to be a plausible typo. The cut-off grows with the
+// word so that "concurency" finds "concurrency" but "foo" does not find "to".
+func suggest(word string, candidates []string) string {
+	limit := 1
+	if n := len([]rune(word)); n > 3 {
+		limit = 2 + (n-1)/6
+	}
+	best, bestDist := "", limit+1
+	for _, c := range candidates {
+		d := levenshtein(strings.ToLower(word), strings.ToLower(c))
+		if d < bestDist || (d == bestDist && c < best) {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// didYouMean renders the hint appended to messages about unknown names.
+func didYouMean(word string, candidates []string) string {
+	if s := suggest(word, candidates); s != "" {
+		return " (did you mean " + quote(s) + "?)"
+	}
+	return ""
+}
+
+// quote is %q without the cost of fmt in hot validation loops.
+func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+
+// quotedList renders sorted names as "a", "b", "c" for "valid values are" hints.
+func quotedList(names []string) string {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	q := make([]string, len(sorted))
+	for i, n := range sorted {
+		q[i] = quote(n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// levenshtein is the classic two-row edit distance over runes.
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
