@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -78,6 +79,9 @@ func TestGolden(t *testing.T) {
 		{"junit_interrupted", func(b *bytes.Buffer) error { return JUnit(b, cut) }},
 		{"json", func(b *bytes.Buffer) error { return JSON(b, run) }},
 		{"html", func(b *bytes.Buffer) error { return HTML(b, run) }},
+		{"vllm_c4", func(b *bytes.Buffer) error { return writeVLLM(b, &run.Stages[1], run) }},
+		{"vllm_rate", func(b *bytes.Buffer) error { return writeVLLM(b, &run.Stages[6], run) }},
+		{"terminal_vllm_import", func(b *bytes.Buffer) error { return importedTerminal(b) }},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) { golden(t, c.name, render(t, c.f)) })
@@ -131,4 +135,25 @@ func TestJSONRoundTrip(t *testing.T) {
 	if !bytes.Equal(out, again) {
 		t.Error("run.json does not survive a decode/encode round trip unchanged")
 	}
+}
+
+func writeVLLM(b *bytes.Buffer, st *schema.StageResult, run *schema.Run) error {
+	out, err := vllmjson.VLLM(st, run)
+	b.Write(out)
+	return err
+}
+
+// importedTerminal renders a result file written by vLLM itself: imports
+// must be first-class runs for every renderer.
+func importedTerminal(b *bytes.Buffer) error {
+	f, err := os.Open(filepath.Join("vllmjson", "testdata", "vllm_c8.json"))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	run, err := vllmjson.Import(f, "vllm_c8.json")
+	if err != nil {
+		return err
+	}
+	return Terminal(b, run, "", false)
 }

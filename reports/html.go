@@ -115,7 +115,7 @@ func runHead(run *schema.Run) []keyValue {
 		{"Started", run.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC")},
 		{"Duration", runDuration(run)},
 		{"Status", run.Status},
-		{"Thresholds", map[bool]string{true: "all passed", false: "some failed"}[run.Passed]},
+		{"Thresholds", thresholdVerdict(run)},
 	}
 }
 

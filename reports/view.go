@@ -101,7 +101,7 @@ func sections(run *schema.Run) []section {
 	all := []section{
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
-		{"Warnings", warningLines(run)},
+		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},
 	}
@@ -250,12 +250,22 @@ func statusLines(run *schema.Run) []string {
 			out = append(out, "cut: "+c)
 		}
 	}
-	if run.Passed {
-		out = append(out, "thresholds: all passed")
-	} else {
-		out = append(out, "thresholds: some failed")
+	return append(out, "thresholds: "+thresholdVerdict(run))
+}
+
+// thresholdVerdict summarises every threshold of the run in a few words.
+func thresholdVerdict(run *schema.Run) string {
+	n := 0
+	for i := range run.Stages {
+		n += len(run.Stages[i].Thresholds)
 	}
-	return out
+	switch {
+	case n == 0:
+		return "none defined"
+	case run.Passed:
+		return "all passed"
+	}
+	return "some failed"
 }
 
 func stageOutcomes(run *schema.Run) (done, cut []string) {

@@ -1,0 +1,244 @@
+package vllmjson
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/servebench/servebench/schema"
+)
+
+// Import names: the stage and profile every imported result gets, so
+// comparisons between several vLLM files match them up by level.
+const (
+	ImportStage   = "vllm"
+	ImportProfile = "imported"
+	ImportSource  = "vllm-import"
+)
+
+// maxImportSize bounds what Import reads; a vLLM result without
+// --save-detailed is a few kilobytes.
+const maxImportSize = 64 << 20
+
+// maxDurationS bounds the benchmark duration turned into an end time (a
+// year); beyond it the file is nonsense and the end time stays unknown.
+const maxDurationS = 365 * 24 * 3600
+
+// Import converts a `vllm bench serve --save-result` file into a one-stage
+// schema.Run (Source "vllm-import") that the reports and compare accept. name
+// becomes the run name (typically the file name). Unknown keys are ignored;
+// a known key with the wrong type is an error naming the key.
+func Import(r io.Reader, name string) (*schema.Run, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxImportSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read vllm result %q: %w", name, err)
+	}
+	if len(raw) > maxImportSize {
+		return nil, fmt.Errorf("vllm result %q is larger than %d MiB", name, maxImportSize>>20)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("vllm result %q is not a JSON object: %w", name, err)
+	}
+	d := decoder{obj: obj}
+	st := d.stage()
+	run := d.run(name, st)
+	if d.err != nil {
+		return nil, fmt.Errorf("vllm result %q: %w", name, d.err)
+	}
+	if _, ok := obj["completed"]; !ok {
+		return nil, fmt.Errorf("vllm result %q has no \"completed\" key: is it a vllm bench serve --save-result file?", name)
+	}
+	return run, nil
+}
+
+// decoder reads typed values out of the object and keeps the first error.
+type decoder struct {
+	obj map[string]json.RawMessage
+	err error
+}
+
+func (d *decoder) fail(key, want string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("key %q: want %s, got %s", key, want, abbreviate(string(d.obj[key])))
+	}
+}
+
+func abbreviate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+// num reads a number; null, absent and "inf" read as NaN.
+func (d *decoder) num(key string) float64 {
+	v, ok := d.obj[key]
+	if !ok || string(v) == "null" {
+		return math.NaN()
+	}
+	var f float64
+	if err := json.Unmarshal(v, &f); err == nil {
+		return f
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err == nil && strings.EqualFold(s, "inf") {
+		return math.Inf(1)
+	}
+	d.fail(key, "a number")
+	return math.NaN()
+}
+
+// count reads a non-negative integer count; absent or null is 0.
+func (d *decoder) count(key string) int64 {
+	f := d.num(key)
+	if math.IsNaN(f) {
+		return 0
+	}
+	if f < 0 || f != math.Trunc(f) || f > 1<<53 {
+		d.fail(key, "a non-negative integer")
+		return 0
+	}
+	return int64(f)
+}
+
+func (d *decoder) str(key string) string {
+	v, ok := d.obj[key]
+	if !ok || string(v) == "null" {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		d.fail(key, "a string")
+	}
+	return s
+}
+
+func finite(f float64) float64 {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	return f
+}
+
+func (d *decoder) stage() schema.StageResult {
+	completed, failed := d.count("completed"), d.count("failed")
+	st := schema.StageResult{
+		Stage: ImportStage, Profile: ImportProfile, Status: schema.StatusCompleted,
+		Burstiness: finite(d.num("burstiness")),
+		Metrics:    d.metrics(int(completed), int(failed)),
+	}
+	if r := d.num("request_rate"); !math.IsNaN(r) && !math.IsInf(r, 0) && r > 0 {
+		st.Rate, st.Distribution = r, schema.DistPoisson
+	}
+	st.Concurrency = int(min(d.count("max_concurrency"), 1<<31-1))
+	st.PlannedRequests = int(min(d.count("num_prompts"), 1<<31-1))
+	st.Client.TargetConcurrency = st.Concurrency
+	st.Client.MaxInFlight = int(min(d.count("max_concurrent_requests"), 1<<31-1))
+	if completed > 0 {
+		st.InputLen = int(st.Metrics.TotalInputTokens / completed)
+		st.OutputLen = int(st.Metrics.TotalOutputTokens / completed)
+		st.Metrics.MeanInputLen = float64(st.Metrics.TotalInputTokens) / float64(completed)
+		st.Metrics.MeanOutputLen = float64(st.Metrics.TotalOutputTokens) / float64(completed)
+	}
+	st.ID = stageID(&st)
+	return st
+}
+
+func stageID(st *schema.StageResult) string {
+	if st.Rate > 0 {
+		return fmt.Sprintf("%s/%s/r%g", st.Stage, st.Profile, st.Rate)
+	}
+	return fmt.Sprintf("%s/%s/c%d", st.Stage, st.Profile, st.Concurrency)
+}
+
+func (d *decoder) metrics(completed, failed int) schema.Metrics {
+	m := schema.Metrics{
+		Sent: completed + failed, Completed: completed, Failed: failed,
+		DurationS:            finite(d.num("duration")),
+		TotalInputTokens:     d.count("total_input_tokens"),
+		TotalOutputTokens:    d.count("total_output_tokens"),
+		RequestThroughput:    finite(d.num("request_throughput")),
+		OutputThroughput:     finite(d.num("output_throughput")),
+		TotalTokenThroughput: finite(d.num("total_token_throughput")),
+		TokenSource:          "usage",
+		Exact:                true,
+	}
+	if m.Sent > 0 {
+		m.ErrorRate = float64(failed) / float64(m.Sent)
+	}
+	m.Goodput = m.RequestThroughput // vLLM: no --goodput means every request counts
+	if g := d.num("request_goodput"); !math.IsNaN(g) {
+		m.Goodput = finite(g)
+	}
+	m.TTFT, m.TPOT = d.dist("ttft", completed), d.dist("tpot", completed)
+	m.ITL, m.E2EL = d.dist("itl", completed), d.dist("e2el", completed)
+	return m
+}
+
+// dist collects mean/median/std_<name>_ms and every p<N>_<name>_ms key.
+func (d *decoder) dist(name string, count int) schema.Dist {
+	suffix := "_" + name + "_ms"
+	out := schema.Dist{Count: count,
+		Mean: finite(d.num("mean" + suffix)), Median: finite(d.num("median" + suffix)), Std: finite(d.num("std" + suffix))}
+	for key := range d.obj {
+		word, ok := strings.CutSuffix(strings.TrimPrefix(key, "p"), suffix)
+		if !ok || !strings.HasPrefix(key, "p") {
+			continue
+		}
+		k := schemaKey(word)
+		if _, valid := percentileOf(k); !valid {
+			continue
+		}
+		if out.Percentiles == nil {
+			out.Percentiles = map[string]float64{}
+		}
+		out.Percentiles[k] = finite(d.num(key))
+	}
+	if _, ok := out.Percentiles["p50"]; !ok && count > 0 {
+		if out.Percentiles == nil {
+			out.Percentiles = map[string]float64{}
+		}
+		out.Percentiles["p50"] = out.Median
+	}
+	return out
+}
+
+func (d *decoder) run(name string, st schema.StageResult) *schema.Run {
+	started := time.Time{}
+	if t, err := time.Parse(dateLayout, d.str("date")); err == nil {
+		started = t.UTC() // vLLM writes local time without a zone: the best we know
+		st.StartedAt = started
+	}
+	backend := d.str("backend")
+	if backend == "" {
+		backend = d.str("endpoint_type")
+	}
+	run := &schema.Run{
+		SchemaVersion: schema.RunSchemaVersion,
+		Tool:          schema.Tool{Name: "vllm bench serve"},
+		Name:          name,
+		StartedAt:     started,
+		Status:        schema.StatusCompleted,
+		Server:        schema.ServerInfo{Kind: "vllm", Model: d.str("model_id")},
+		Stages:        []schema.StageResult{st},
+		Passed:        true,
+		Source:        ImportSource,
+	}
+	if dur := st.Metrics.DurationS; dur > 0 && dur < maxDurationS && !started.IsZero() {
+		run.EndedAt = started.Add(time.Duration(dur * float64(time.Second)))
+	}
+	if label := d.str("label"); label != "" {
+		run.Notes = append(run.Notes, "vllm label: "+label)
+	}
+	if backend != "" {
+		run.Notes = append(run.Notes, "vllm backend: "+backend)
+	}
+	if tok := d.str("tokenizer_id"); tok != "" && tok != run.Server.Model {
+		run.Notes = append(run.Notes, "tokenizer: "+tok)
+	}
+	return run
+}
