@@ -81,7 +81,7 @@ type Result struct {
 	FirstFailing float64
 	// FailedThreshold is the threshold that failed at FirstFailing.
 	FailedThreshold string
-	// Probes lists every probe in order.
+	// Probes lists every judged probe in order (not one that returned an error).
 	Probes []ProbeRecord
 	// Exhausted is true when MaxProbes ended the search before it reached Resolution.
 	Exhausted bool

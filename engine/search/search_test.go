@@ -303,3 +303,38 @@ func boolFloat(b bool) float64 {
 	}
 	return 0
 }
+
+// TestRunNoisyProbeStillReportsMeasuredLevels checks the promise that holds
+// without monotonicity: Best was measured passing, FirstFailing failing, no
+// level twice, and the budget holds.
+func TestRunNoisyProbeStillReportsMeasuredLevels(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 500; i++ {
+		o := randomOptions(rng)
+		outcomes := map[float64]bool{}
+		probe := func(_ context.Context, level float64) (Outcome, error) {
+			if _, dup := outcomes[level]; dup {
+				t.Fatalf("level %v probed twice", level)
+			}
+			outcomes[level] = rng.IntN(3) > 0
+			return Outcome{Passed: outcomes[level]}, nil
+		}
+		r, err := Run(context.Background(), o, probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, _ := o.withDefaults()
+		if len(r.Probes) > d.MaxProbes {
+			t.Fatalf("%d probes over budget %d", len(r.Probes), d.MaxProbes)
+		}
+		if passed, ok := outcomes[r.Best]; r.Found && (!ok || !passed) {
+			t.Fatalf("best %v was not measured passing: %v", r.Best, outcomes)
+		}
+		if failed, ok := outcomes[r.FirstFailing]; r.FirstFailing != 0 && (!ok || failed) {
+			t.Fatalf("first failing %v was not measured failing: %v", r.FirstFailing, outcomes)
+		}
+		if r.FirstFailing != 0 && r.Best >= r.FirstFailing {
+			t.Fatalf("best %v not below first failing %v", r.Best, r.FirstFailing)
+		}
+	}
+}
