@@ -5,8 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // The 400 body is vLLM's _validate_input wording (v0.6 to v0.9) and
@@ -246,5 +250,29 @@ func TestInfoEndpoints(t *testing.T) {
 	_, raw, _ = post(t, url+"/tokenize", `{"messages":[{"role":"user","content":"a b"}]}`)
 	if json.Unmarshal(raw, &tok); tok.Count != 2 {
 		t.Errorf("/tokenize messages = %s", raw)
+	}
+}
+
+// ConfigFrom takes the scenario's model block where the builtin block is
+// silent and copies every fault field.
+func TestConfigFrom(t *testing.T) {
+	b := schema.Builtin{
+		MaxNumSeqs: 8, DecodeStep: schema.Duration(3 * time.Millisecond), ZeroLatency: true,
+		Faults: schema.Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
+			StallRate: 0.4, Stall: schema.Duration(time.Second), ExitAfter: 5, ErrorMidStream: 0.5},
+	}
+	cfg := ConfigFrom(b, "llama", 2048, 42)
+	want := Config{
+		Model: "llama", MaxModelLen: 2048, MaxNumSeqs: 8, DecodeStep: 3 * time.Millisecond, ZeroLatency: true, Seed: 42,
+		Faults: Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
+			StallRate: 0.4, Stall: time.Second, ExitAfter: 5, ErrorMidStream: 0.5},
+	}
+	if !reflect.DeepEqual(cfg, want) {
+		t.Fatalf("ConfigFrom = %+v\nwant %+v", cfg, want)
+	}
+	b.MaxModelLen = 1024
+	if got := ConfigFrom(b, "", 2048, 0).withDefaults(); got.MaxModelLen != 1024 || got.Model != DefaultModel ||
+		got.KVCacheTokens != DefaultKVCacheTokens || got.DecodePerSeq != DefaultDecodePerSeq {
+		t.Errorf("builtin max_model_len or defaults not applied: %+v", got)
 	}
 }

@@ -3,6 +3,8 @@ package sim
 import (
 	"io"
 	"time"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // Defaults of Config, applied by withDefaults to every zero field. They are
@@ -76,6 +78,37 @@ type Faults struct {
 	// ErrorMidStream sends vLLM's `data: {"error": ...}` chunk mid-stream,
 	// then [DONE].
 	ErrorMidStream float64
+}
+
+// ConfigFrom converts a scenario's builtin block. model and maxModelLen come
+// from the scenario's model block and apply when the builtin block leaves
+// them unset; seed is the scenario seed.
+func ConfigFrom(b schema.Builtin, model string, maxModelLen int, seed int64) Config {
+	cfg := Config{
+		Model:           model,
+		MaxModelLen:     b.MaxModelLen,
+		MaxNumSeqs:      b.MaxNumSeqs,
+		KVCacheTokens:   b.KVCacheTokens,
+		PrefillPerToken: b.PrefillPerToken.D(),
+		DecodeStep:      b.DecodeStep.D(),
+		DecodePerSeq:    b.DecodePerSeq.D(),
+		ZeroLatency:     b.ZeroLatency,
+		Seed:            seed,
+		Faults: Faults{
+			ErrorRate:      b.Faults.ErrorRate,
+			ErrorStatus:    append([]int(nil), b.Faults.ErrorStatus...),
+			DropRate:       b.Faults.DropRate,
+			MalformedRate:  b.Faults.MalformedRate,
+			StallRate:      b.Faults.StallRate,
+			Stall:          b.Faults.Stall.D(),
+			ExitAfter:      b.Faults.ExitAfter,
+			ErrorMidStream: b.Faults.ErrorMidStream,
+		},
+	}
+	if cfg.MaxModelLen == 0 {
+		cfg.MaxModelLen = maxModelLen
+	}
+	return cfg
 }
 
 // withDefaults returns cfg with every zero field set to its default, in one
