@@ -52,6 +52,10 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 			d.Required = req
 		}
 	}
+	setEnum(s, "API", "endpoint", EndpointCompletions, EndpointChat)
+	setEnum(s, "API", "prompt", PromptAuto, PromptTokens, PromptText)
+	setEnum(s, "Stage", "distribution", DistPoisson, DistConstant, DistGamma)
+	setEnum(s, "Report", "formats", FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatVLLM)
 	if t, ok := s.Definitions["Threshold"]; ok {
 		if p, ok := t.Properties.Get("expr"); ok {
 			p.Description = "expr-lang boolean expression over the stage's metrics: " + strings.Join(metricNames(DefaultPercentiles), ", ")
@@ -62,6 +66,25 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 		return nil, fmt.Errorf("encode schema: %w", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// setEnum restricts a string property (or the items of a list property) of
+// a definition to the given values, so editors can complete them.
+func setEnum(s *jsonschema.Schema, def, prop string, values ...string) {
+	d, ok := s.Definitions[def]
+	if !ok {
+		return
+	}
+	p, ok := d.Properties.Get(prop)
+	if !ok {
+		return
+	}
+	if p.Items != nil {
+		p = p.Items
+	}
+	for _, v := range values {
+		p.Enum = append(p.Enum, v)
+	}
 }
 
 // JSONSchema describes the three forms of a concurrency.
