@@ -1,0 +1,57 @@
+package compare
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// interval is a confidence interval of a difference.
+type interval struct{ lo, hi float64 }
+
+// bootstrapCIs estimates, for each statistic, the confidence interval of
+// stat(candidate) - stat(baseline) by resampling both sets of per-request
+// values with replacement. One resample serves every statistic of the same
+// sample (p50, p99 and mean of TTFT), which is most of the cost. The
+// generator is seeded, so a comparison is reproducible.
+func bootstrapCIs(base, cand []float64, stats []func([]float64) float64, o Options) []interval {
+	rng := rand.New(rand.NewPCG(uint64(o.Seed), 0x5eb))
+	deltas := make([][]float64, len(stats))
+	for j := range deltas {
+		deltas[j] = make([]float64, o.Resamples)
+	}
+	bs, cs := make([]float64, len(base)), make([]float64, len(cand))
+	for i := range o.Resamples {
+		resample(rng, base, bs)
+		resample(rng, cand, cs)
+		for j, stat := range stats {
+			deltas[j][i] = stat(cs) - stat(bs)
+		}
+	}
+	alpha := (1 - o.Confidence) / 2
+	out := make([]interval, len(stats))
+	for j, d := range deltas {
+		slices.Sort(d)
+		out[j] = interval{quantile(alpha * 100)(d), quantile((1 - alpha) * 100)(d)}
+	}
+	return out
+}
+
+// resample fills dst with draws from src and sorts it (the statistics read
+// sorted samples).
+func resample(rng *rand.Rand, src, dst []float64) {
+	for i := range dst {
+		dst[i] = src[rng.IntN(len(src))]
+	}
+	slices.Sort(dst)
+}
+
+// finiteAll reports whether every value is a real number.
+func finiteAll(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
