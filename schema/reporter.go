@@ -77,7 +77,9 @@ func within(a, b string) bool {
 func (r *reporter) token(path string) *token.Token {
 	for {
 		if n, ok := r.nodes[path]; ok && n != nil {
-			return nodeToken(n)
+			if tok := nodeToken(n); tok != nil && tok.Position != nil {
+				return tok
+			}
 		}
 		if path == "" {
 			return nil

@@ -36,9 +36,12 @@ var (
 func (w *walker) walk(path string, raw ast.Node, t reflect.Type) bool {
 	w.depth++
 	defer func() { w.depth-- }()
-	n := w.resolve(raw)
-	if n == nil {
+	if raw == nil {
 		return true
+	}
+	n := w.resolve(path, raw)
+	if n == nil {
+		return false
 	}
 	if _, alias := raw.(*ast.AliasNode); alias {
 		w.r.nodes[path] = raw
@@ -94,23 +97,31 @@ func (w *walker) kind(path string, n ast.Node, t reflect.Type) bool {
 	return w.typeError(path, n, "a supported value")
 }
 
-// resolve strips tags and anchors and follows aliases to the value they name.
-func (w *walker) resolve(n ast.Node) ast.Node {
+// resolve follows anchors and aliases to the value they name. YAML tags are
+// rejected: scenarios never need them, and goccy/go-yaml mishandles some
+// (a tag without a value panics its decoder). nil means the node is invalid
+// and has been reported.
+func (w *walker) resolve(path string, n ast.Node) ast.Node {
 	for range maxDepth {
 		switch v := n.(type) {
 		case *ast.TagNode:
-			n = v.Value
+			w.r.errorAt(path, v.GetToken(), "%s: YAML tags such as %s are not supported in scenario files", fieldName(path), v.GetToken().Value)
+			return nil
 		case *ast.AnchorNode:
 			n = v.Value
 		case *ast.AliasNode:
-			if v.Value == nil || v.Value.GetToken() == nil {
+			if v.Value == nil || v.Value.GetToken() == nil || w.anchors[v.Value.GetToken().Value] == nil {
+				w.r.errorAt(path, v.GetToken(), "%s: alias to an unknown anchor", fieldName(path))
 				return nil
 			}
 			n = w.anchors[v.Value.GetToken().Value]
+		case nil:
+			return ast.Null(nil)
 		default:
 			return n
 		}
 	}
+	w.r.errorf(path, "%s: anchors and aliases nest too deeply", fieldName(path))
 	return nil
 }
 
@@ -161,10 +172,10 @@ func (w *walker) mergeKey(path string, mv *ast.MappingValueNode, check func(ast.
 	if _, ok := mv.Key.(*ast.MergeKeyNode); !ok {
 		return false
 	}
-	target := w.resolve(mv.Value)
+	target := w.resolve(path, mv.Value)
 	if seq, ok := target.(*ast.SequenceNode); ok {
 		for _, v := range seq.Values {
-			if t := w.resolve(v); t != nil {
+			if t := w.resolve(path, v); t != nil {
 				check(t)
 			}
 		}

@@ -23,7 +23,7 @@ func (w *walker) levels(path string, n ast.Node, float bool) bool {
 		ok := true
 		for i, e := range v.Values {
 			p := index(path, i)
-			e = w.resolve(e)
+			e = w.resolve(p, e)
 			w.r.nodes[p] = e
 			if e == nil || !check(p, e) {
 				ok = false
@@ -50,7 +50,7 @@ func (w *walker) levelRange(path string, m *ast.MappingNode, check func(string, 
 		}
 		seen[key] = true
 		w.r.keys[p] = true
-		v := w.resolve(mv.Value)
+		v := w.resolve(p, mv.Value)
 		w.r.nodes[p] = v
 		if v == nil || !check(p, v) {
 			ok = false
@@ -73,13 +73,11 @@ func (w *walker) profileRef(path string, n ast.Node) bool {
 		ok := true
 		for i, e := range v.Values {
 			p := index(path, i)
-			e = w.resolve(e)
+			e = w.resolve(p, e)
 			w.r.nodes[p] = e
 			s, isStr := e.(*ast.StringNode)
 			if !isStr {
-				if e == nil {
-					w.r.errorf(p, "%s must be a profile name, got null", p)
-				} else {
+				if e != nil {
 					w.typeError(p, e, "a profile name")
 				}
 				ok = false
