@@ -47,9 +47,10 @@ func mdStageTable(run *schema.Run) string {
 
 // mdReplacer neutralises characters that would turn server-provided text
 // (error bodies, model names) into Markdown or HTML markup.
+// "|" is left to go-pretty, whose RenderMarkdown escapes it in cells.
 var mdReplacer = strings.NewReplacer(
 	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "<", "&lt;", ">", "&gt;",
-	"[", "\\[", "]", "\\]", "|", "\\|", "\n", " ", "\r", " ",
+	"[", "\\[", "]", "\\]", "\n", " ", "\r", " ",
 )
 
 func mdText(s string) string { return mdReplacer.Replace(s) }
