@@ -47,7 +47,7 @@ func applyDefaults(sc *Scenario, present func(string) bool) {
 	if sc.Server.Kind() == ServerBuiltin && sc.Model.Name == "" {
 		sc.Model.Name = DefaultSimModel
 	}
-	defaultAPI(&sc.API)
+	defaultAPI(&sc.API, present)
 	for i := range sc.Stages {
 		defaultStage(&sc.Stages[i], index("stages", i), present)
 	}
@@ -73,11 +73,9 @@ func defaultServer(s *Server, present func(string) bool) {
 	setDuration(&s.Metrics.Interval, DefaultMetricsInterval, "server.metrics.interval", present)
 }
 
-func defaultAPI(a *API) {
+func defaultAPI(a *API, present func(string) bool) {
 	setString(&a.Endpoint, DefaultEndpoint)
-	if a.Timeout == 0 {
-		a.Timeout = DefaultAPITimeout
-	}
+	setDuration(&a.Timeout, DefaultAPITimeout, "api.timeout", present)
 	if a.IgnoreEOS == nil {
 		a.IgnoreEOS = ptr(DefaultIgnoreEOS)
 	}

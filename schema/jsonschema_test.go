@@ -22,6 +22,18 @@ func TestJSONSchemaIsFresh(t *testing.T) {
 	}
 }
 
+// TestMetricReferenceIsFresh fails when METRICS.md no longer matches MetricDocs.
+func TestMetricReferenceIsFresh(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString(MetricReferenceTitle)
+	if err := WriteMetricReference(&b); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(b.Bytes(), mustRead(t, "METRICS.md")) {
+		t.Fatal("METRICS.md is stale: run `go generate ./schema` and commit the result")
+	}
+}
+
 func compileSchema(t *testing.T) *sjs.Schema {
 	t.Helper()
 	doc, err := sjs.UnmarshalJSON(bytes.NewReader(JSONSchema()))

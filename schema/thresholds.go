@@ -19,6 +19,9 @@ import (
 // comparisons, and expr has no run-time timeout.
 const maxExprNodes = 256
 
+// maxExprLen bounds the text of one expression before it is even parsed.
+const maxExprLen = 2048
+
 // CompiledThreshold is a threshold type-checked against the metric
 // environment, ready to evaluate on every stage result it applies to.
 type CompiledThreshold struct {
@@ -153,6 +156,10 @@ func (c *compiler) add(out []*CompiledThreshold, path, stage string, t Threshold
 // compile parses src, checks every metric name it reads, then type-checks it
 // as a boolean expression. It returns the numeric metrics src reads.
 func (c *compiler) compile(path, src string) (*vm.Program, []leaf, bool) {
+	if len(src) > maxExprLen {
+		c.r.errorf(path, "%s is %d characters long; at most %d are allowed", path, len(src), maxExprLen)
+		return nil, nil, false
+	}
 	tree, err := parser.Parse(src)
 	if err != nil {
 		c.exprError(path, src, err, "does not parse")

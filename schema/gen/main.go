@@ -1,9 +1,11 @@
-// Command gen writes scenario.schema.json from the scenario Go types. Run it
+// Command gen writes scenario.schema.json from the scenario Go types and
+// METRICS.md from the metric catalogue. Run it
 // with `go generate ./schema` after changing a type; a test fails while the
 // committed file is stale.
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
@@ -17,6 +19,16 @@ func main() {
 		os.Exit(1)
 	}
 	if err := os.WriteFile("scenario.schema.json", out, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	var md bytes.Buffer
+	md.WriteString(schema.MetricReferenceTitle)
+	if err := schema.WriteMetricReference(&md); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile("METRICS.md", md.Bytes(), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
