@@ -204,7 +204,7 @@ func (s *Server) respond(w http.ResponseWriter, ctx context.Context, j *job, src
 	p := j.plan
 	if p.stallAt > 0 {
 		s.stats.stalls.Add(1)
-		if err := sleep(ctx, s.cfg.Faults.Stall); err != nil {
+		if err := s.pause(ctx, s.cfg.Faults.Stall); err != nil {
 			return s.abandon(w, err)
 		}
 	}
@@ -245,8 +245,9 @@ func (s *Server) finishOK(j *job, ttft time.Duration, e2e time.Duration) {
 	s.metrics.requestFinished(j.prompt, j.plan.tokens, j.plan.finish, ttft, e2e)
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
+// pause waits d (a stall fault) unless the request ends or the server
+// closes or exits first.
+func (s *Server) pause(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -254,5 +255,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
+	case <-s.quit:
+		return errStopped
+	case <-s.exited:
+		return errExited
 	}
 }

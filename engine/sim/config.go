@@ -68,12 +68,16 @@ type Faults struct {
 	DropRate float64
 	// MalformedRate inserts one chunk that is not JSON (`data: {not json`).
 	MalformedRate float64
-	// StallRate pauses a stream for Stall, then continues.
+	// StallRate pauses a stream for Stall, then continues (a non-streaming
+	// response is delayed by Stall). The scheduler keeps generating during
+	// the pause, so the tokens of the pause arrive together afterwards.
 	StallRate float64
 	// Stall is the pause of a stalled stream (default 1m).
 	Stall time.Duration
 	// ExitAfter makes the server stop answering once this many generation
-	// requests have finished (0: never).
+	// requests have finished, whatever their outcome (0: never): in-flight
+	// and later requests have their connection closed. Serve then returns
+	// ErrExited.
 	ExitAfter int
 	// ErrorMidStream sends vLLM's `data: {"error": ...}` chunk mid-stream,
 	// then [DONE].

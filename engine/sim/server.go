@@ -6,6 +6,12 @@
 // report. Response bodies, SSE chunks, error wording and metric names follow
 // vLLM's OpenAI server so the client code is exercised as it will be against
 // the real thing.
+//
+// There is no tokenizer: a text prompt or chat message has one token per
+// whitespace-separated word, a token-id prompt one per id, and no chat
+// template is added, so a client can build prompts of exact lengths and
+// verify every count. Each generated token is one word with a leading space.
+// A batch of several prompts in one request is rejected with 400.
 package sim
 
 import (

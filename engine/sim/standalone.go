@@ -50,8 +50,10 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, logw io.Writer) err
 	case err := <-served:
 		return fmt.Errorf("serve simulator: %w", err)
 	case <-s.Exited():
-		hs.Close()
-		<-served
+		// In-flight requests abort themselves; Shutdown lets the last
+		// answer finish its bytes, refuses new connections and closes
+		// the idle ones.
+		shutdown(hs, s, served)
 		return ErrExited
 	case <-ctx.Done():
 		return shutdown(hs, s, served)

@@ -113,22 +113,21 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, j *job, src 
 			s.abandon(w, err)
 			return http.StatusOK, sent
 		}
-		for ; sent < n && cw.err == nil; sent++ {
+		for ; sent < n; sent++ {
 			if sent == 0 {
 				if j.ep == chatEndpoint {
 					cw.role()
 				}
 				ttft = time.Since(j.start)
 			}
-			cw.token(sent, sent+1 == total)
+			if cw.token(sent, sent+1 == total); cw.err != nil {
+				s.stats.aborted.Add(1) // the client is gone
+				return http.StatusOK, sent
+			}
 			if end := s.streamFault(ctx, w, cw, j.plan, sent+1); end {
 				sent++
 				return http.StatusOK, sent
 			}
-		}
-		if cw.err != nil {
-			s.stats.aborted.Add(1)
-			return http.StatusOK, sent
 		}
 	}
 	if j.usage {
@@ -144,8 +143,8 @@ func (s *Server) stream(w http.ResponseWriter, ctx context.Context, j *job, src 
 func (s *Server) streamFault(ctx context.Context, w http.ResponseWriter, cw *chunkWriter, p plan, k int) bool {
 	if p.stallAt == k {
 		s.stats.stalls.Add(1)
-		if err := sleep(ctx, s.cfg.Faults.Stall); err != nil {
-			s.stats.aborted.Add(1)
+		if err := s.pause(ctx, s.cfg.Faults.Stall); err != nil {
+			s.abandon(w, err)
 			return true
 		}
 	}
