@@ -26,12 +26,14 @@ type Diagnostic struct {
 
 // Diagnostics is every problem of one scenario, in source order. Load returns
 // it as the error so that a user fixes all problems in one round trip.
-type Diagnostics []Diagnostic
+type Diagnostics struct {
+	List []Diagnostic
+}
 
 // Error renders every diagnostic as FILE:LINE:COL: message plus its excerpt.
 func (d *Diagnostics) Error() string {
 	var b strings.Builder
-	_ = FormatText(&b, *d, false)
+	_ = FormatText(&b, d.List, false)
 	return strings.TrimRight(b.String(), "\n")
 }
 
@@ -54,7 +56,7 @@ const (
 
 // FormatText writes each diagnostic as a header line and its source excerpt,
 // the form `servebench validate` prints on a terminal (color) or in logs.
-func FormatText(w io.Writer, diags Diagnostics, color bool) error {
+func FormatText(w io.Writer, diags []Diagnostic, color bool) error {
 	for _, d := range diags {
 		var err error
 		if color {
@@ -73,10 +75,11 @@ func FormatText(w io.Writer, diags Diagnostics, color bool) error {
 }
 
 // FormatDiagnosticsJSON writes the diagnostics as a JSON array of
-// {file, line, column, message}, for editors and other tools.
-func FormatDiagnosticsJSON(w io.Writer, diags Diagnostics) error {
+// {file, line, column, message}, for editors and other tools. (It is not
+// called FormatJSON because that name is the report format constant.)
+func FormatDiagnosticsJSON(w io.Writer, diags []Diagnostic) error {
 	if diags == nil {
-		diags = Diagnostics{}
+		diags = []Diagnostic{}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -85,7 +88,7 @@ func FormatDiagnosticsJSON(w io.Writer, diags Diagnostics) error {
 
 // FormatGitHub writes GitHub Actions workflow commands, so CI annotates the
 // offending line of the scenario file in the pull request.
-func FormatGitHub(w io.Writer, diags Diagnostics) error {
+func FormatGitHub(w io.Writer, diags []Diagnostic) error {
 	for _, d := range diags {
 		props := "file=" + ghProperty(d.File)
 		if d.Line > 0 {
@@ -110,7 +113,7 @@ func ghProperty(s string) string {
 
 // sortDiagnostics orders by position so the output follows the file; problems
 // without a position come last in the order they were found.
-func sortDiagnostics(diags Diagnostics) {
+func sortDiagnostics(diags []Diagnostic) {
 	sort.SliceStable(diags, func(i, j int) bool {
 		a, b := diags[i], diags[j]
 		if (a.Line == 0) != (b.Line == 0) {

@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 			return
 		}
 		var diags *Diagnostics
-		if !errors.As(err, &diags) || len(*diags) == 0 {
+		if !errors.As(err, &diags) || len(diags.List) == 0 {
 			t.Fatalf("error is not a non-empty *Diagnostics: %v", err)
 		}
 		_ = err.Error()

@@ -162,10 +162,10 @@ func TestValidateAfterOverride(t *testing.T) {
 	sc.Stages[0].Concurrency = &Levels{Values: []int{8, 4}}
 	err = Validate(sc)
 	var d *Diagnostics
-	if !errors.As(err, &d) || len(*d) != 2 {
+	if !errors.As(err, &d) || len(d.List) != 2 {
 		t.Fatalf("want 2 diagnostics, got %v", err)
 	}
-	first := (*d)[0]
+	first := d.List[0]
 	if first.Line != 0 || !strings.HasPrefix(first.String(), `testdata/docker.good.yaml: stage "sweep": profile "stress" needs 512 + 256 = 768 tokens, but max_model_len is 700`) {
 		t.Fatalf("unexpected: %v", err)
 	}
@@ -177,7 +177,7 @@ func TestValidateAfterOverride(t *testing.T) {
 func TestDiagnosticFormats(t *testing.T) {
 	_, err := Load("testdata/many-problems.bad.yaml")
 	var d *Diagnostics
-	if !errors.As(err, &d) || len(*d) != 4 {
+	if !errors.As(err, &d) || len(d.List) != 4 {
 		t.Fatalf("want 4 diagnostics, got %v", err)
 	}
 	text := err.Error()
@@ -186,7 +186,7 @@ func TestDiagnosticFormats(t *testing.T) {
 		t.Errorf("text:\n%s", text)
 	}
 	var js bytes.Buffer
-	if err := FormatDiagnosticsJSON(&js, *d); err != nil {
+	if err := FormatDiagnosticsJSON(&js, d.List); err != nil {
 		t.Fatal(err)
 	}
 	var arr []map[string]any
@@ -194,12 +194,12 @@ func TestDiagnosticFormats(t *testing.T) {
 		t.Errorf("json: %s (%v)", js.String(), err)
 	}
 	var gh bytes.Buffer
-	_ = FormatGitHub(&gh, *d)
+	_ = FormatGitHub(&gh, d.List)
 	if !strings.HasPrefix(gh.String(), "::error file=testdata/many-problems.bad.yaml,line=6,col=14::unknown profile") {
 		t.Errorf("github: %s", gh.String())
 	}
 	var col bytes.Buffer
-	_ = FormatText(&col, *d, true)
+	_ = FormatText(&col, d.List, true)
 	if !strings.Contains(col.String(), "\x1b[31m") {
 		t.Error("color output has no color")
 	}

@@ -63,7 +63,7 @@ func diagLines(t *testing.T, file string, src []byte) []string {
 		t.Fatalf("want *Diagnostics, got %v", err)
 	}
 	var out []string
-	for _, d := range *diags {
+	for _, d := range diags.List {
 		if d.File != file {
 			t.Errorf("diagnostic names file %q, want %q", d.File, file)
 		}

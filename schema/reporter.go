@@ -19,7 +19,7 @@ type reporter struct {
 	src   []byte
 	nodes map[string]ast.Node // path -> value node, "" is the document root
 	keys  map[string]bool     // paths whose key is written in the file
-	diags Diagnostics
+	diags []Diagnostic
 	// structural is the number of diagnostics found before decoding; later
 	// (semantic) diagnostics about the same part of the document are dropped
 	// because they would only repeat the structural problem.
@@ -129,8 +129,7 @@ func (r *reporter) result() error {
 	}
 	dedupe(r)
 	sortDiagnostics(r.diags)
-	d := r.diags
-	return &d
+	return &Diagnostics{List: r.diags}
 }
 
 // nodeToken is where a node starts as a user sees it: a block mapping's token

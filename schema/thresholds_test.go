@@ -121,7 +121,7 @@ func TestThresholdTooLarge(t *testing.T) {
 		src := "version: 1\nstages: [{name: s, concurrency: 1, requests: 1}]\nthresholds:\n  - expr: " + e + "\n"
 		_, err := LoadBytes("t.yaml", []byte(src), nil)
 		var d *Diagnostics
-		if !errors.As(err, &d) || !strings.Contains((*d)[0].Message, want) {
+		if !errors.As(err, &d) || !strings.Contains(d.List[0].Message, want) {
 			t.Fatalf("%d terms: want %q, got %v", reps, want, err)
 		}
 	}
