@@ -1,6 +1,8 @@
 package sim
 
 import (
+	"bufio"
+	"bytes"
 	"net/http"
 	"testing"
 
@@ -86,4 +88,24 @@ func label(m *dto.Metric, name string) string {
 		}
 	}
 	return ""
+}
+
+// A model name with quotes, backslashes or newlines still gives a valid
+// exposition with the name intact.
+func TestMetricsEscapeModelName(t *testing.T) {
+	const name = "org/\"odd\"\\model\nv2"
+	s := New(Config{Model: name, ZeroLatency: true})
+	defer s.Close()
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	s.metrics.render(w, s.gauges())
+	w.Flush()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := label(fams["vllm:num_requests_running"].GetMetric()[0], "model_name"); got != name {
+		t.Errorf("model_name %q, want %q", got, name)
+	}
 }
