@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -31,6 +32,7 @@ type CompiledThreshold struct {
 
 	program, when *vm.Program
 	reads         []leaf // the numeric metrics the expression reads
+	whenReads     []leaf // the numeric metrics the when filter reads
 	percentiles   []float64
 }
 
@@ -43,6 +45,19 @@ func CompileThresholds(sc *Scenario) ([]*CompiledThreshold, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// Reads lists the numeric metrics (e.g. "ttft.p99", "capacity.concurrency")
+// that the expression or its when filter read, so the engine can tell which
+// thresholds depend on run-level results such as a capacity search.
+func (c *CompiledThreshold) Reads() []string {
+	var out []string
+	for _, l := range append(append([]leaf(nil), c.reads...), c.whenReads...) {
+		if !slices.Contains(out, l.Name) {
+			out = append(out, l.Name)
+		}
+	}
+	return out
 }
 
 // AppliesTo reports whether the threshold is checked on stage stageName
@@ -144,7 +159,7 @@ func (c *compiler) add(out []*CompiledThreshold, path, stage string, t Threshold
 	ct.program, ct.reads, ok = c.compile(path+".expr", t.Expr)
 	if t.When != "" {
 		var whenOK bool
-		ct.when, _, whenOK = c.compile(path+".when", t.When)
+		ct.when, ct.whenReads, whenOK = c.compile(path+".when", t.When)
 		ok = ok && whenOK
 	}
 	if !ok {

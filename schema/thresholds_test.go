@@ -79,6 +79,9 @@ func TestThresholdEvaluate(t *testing.T) {
 	if _, applies := low.Evaluate(st, run); applies {
 		t.Fatal("when: concurrency <= 8 must not apply at 32")
 	}
+	if got := strings.Join(low.Reads(), ","); got != "ttft.p99,error_rate,concurrency" {
+		t.Errorf("Reads() = %s", got)
+	}
 	if res, _ := server.Evaluate(st, run); !res.Passed || res.Values["capacity.concurrency"] != 24 || res.Values["server.kv_cache_usage.max"] != 0.5 {
 		t.Fatalf("server/capacity: %+v", res)
 	}
