@@ -52,7 +52,7 @@ type htmlPage struct {
 	Rows        []htmlRow
 	Thresholds  []thresholdRow
 	Failures    []failureRow
-	Capacity    []string
+	Capacity    []capacityView
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -72,6 +72,29 @@ type thresholdRow struct {
 	Passed                           bool
 }
 
+// capacityView is one capacity search: its answer and every probe in order.
+type capacityView struct {
+	Answer string
+	Probes []probeRow
+}
+
+type probeRow struct {
+	Step, Level, StageID string
+	Passed               bool
+}
+
+func capacityViews(run *schema.Run) []capacityView {
+	out := make([]capacityView, 0, len(run.Capacity))
+	for _, c := range run.Capacity {
+		v := capacityView{Answer: capacityLine(c)}
+		for i, p := range c.Probes {
+			v.Probes = append(v.Probes, probeRow{Step: strconv.Itoa(i + 1), Level: format.Float(p.Level), StageID: p.StageID, Passed: p.Passed})
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
 type failureRow struct {
 	Stage, Kind, Status, Count, Example string
 }
@@ -88,7 +111,7 @@ func newHTMLPage(run *schema.Run) (*htmlPage, error) {
 		Status:      statusLines(run),
 		Groups:      htmlCharts(run),
 		Header:      stageHeader,
-		Capacity:    capacityLines(run),
+		Capacity:    capacityViews(run),
 		Warnings:    warningLines(run),
 		Scenario:    scenario,
 		Environment: environment(run),
