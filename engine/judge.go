@@ -36,5 +36,10 @@ func (e *executor) judgeCapacity(st *schema.StageResult) {
 }
 
 func readsCapacity(th *schema.CompiledThreshold) bool {
-	return strings.Contains(th.Expr, "capacity.") || strings.Contains(th.When, "capacity.")
+	for _, name := range th.Reads() {
+		if strings.HasPrefix(name, "capacity.") {
+			return true
+		}
+	}
+	return false
 }

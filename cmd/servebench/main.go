@@ -7,6 +7,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -23,7 +24,7 @@ func main() {
 }
 
 // run is main without os.Exit, so tests can call it in-process.
-func run(args []string, stdout, stderr *os.File) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
 	app := newApp(stdout, stderr)
@@ -50,7 +51,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 	return ctx, func() { signal.Stop(ch); cancel() }
 }
 
-func newApp(stdout, stderr *os.File) *cli.App {
+func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
 		Name:                 "servebench",
 		Usage:                "benchmark OpenAI-compatible LLM inference servers from YAML scenarios",

@@ -58,7 +58,7 @@ func writeDiagnostics(c *cli.Context, format string, diags []schema.Diagnostic) 
 	var w io.Writer = c.App.ErrWriter
 	switch format {
 	case "json":
-		return schema.FormatJSON(c.App.Writer, diags)
+		return schema.FormatDiagnosticsJSON(c.App.Writer, diags)
 	case "github":
 		return schema.FormatGitHub(c.App.Writer, diags)
 	}
