@@ -1,0 +1,190 @@
+// Package metrics turns finished requests into a stage's metrics, exactly as
+// `vllm bench serve` defines them (calculate_metrics in
+// vllm/benchmarks/serve.py), so servebench's numbers compare with the ones
+// users know. Workers only send Samples; one owner Adds them to an
+// Aggregator and calls Finish once (vegeta's Metrics Add/Close). Memory is
+// bounded: past ExactLimit samples a distribution moves to an HDR histogram.
+package metrics
+
+import (
+	"time"
+
+	"github.com/servebench/servebench/schema"
+)
+
+// DefaultExactLimit is how many samples per distribution are kept exactly
+// when Options.ExactLimit is 0.
+const DefaultExactLimit = 100_000
+
+// Options configure an Aggregator.
+type Options struct {
+	// Percentiles to compute, e.g. 50 90 95 99 99.9; nil means schema.DefaultPercentiles.
+	Percentiles []float64
+	// SLO decides goodput: a completed request is good when its TTFT, TPOT
+	// and E2EL are each within every bound that is set. Nil: every completed
+	// request is good, so goodput equals request throughput.
+	SLO *schema.SLO
+	// ExactLimit is the number of samples per distribution kept exactly
+	// before switching to an HDR histogram (µs, 3 significant digits).
+	// 0 means DefaultExactLimit.
+	ExactLimit int
+	// RequestedInput and RequestedOutput are the profile's lengths, for the
+	// drift and short-output checks; 0 skips a check.
+	RequestedInput, RequestedOutput int
+}
+
+// Sample is one finished measured request. The aggregator copies what it
+// keeps, so the sender may reuse the Sample and its ITL slice after Add.
+type Sample struct {
+	OK      bool
+	Kind    string // failure kind, one of schema's Fail* constants
+	Status  int    // HTTP status of a failure, 0 if none
+	Message string // failure example: body excerpt or error text
+
+	TTFT, E2EL time.Duration
+	ITL        []time.Duration
+
+	InputTokens, OutputTokens int
+	TokenSource               string // usage | chunks
+
+	QueueTime, SendLag time.Duration
+}
+
+// Aggregator accumulates Samples of one stage level. It is not safe for
+// concurrent use: one goroutine owns it.
+type Aggregator struct {
+	o                     Options
+	ttft, tpot, itl, e2el *series
+	queue, lag            *series
+	sent, completed, good int
+	short                 int
+	totalIn, totalOut     int64
+	sources               map[string]bool
+	failures              failures
+}
+
+// NewAggregator returns an empty aggregator.
+func NewAggregator(o Options) *Aggregator {
+	if o.Percentiles == nil {
+		o.Percentiles = schema.DefaultPercentiles
+	}
+	if o.ExactLimit <= 0 {
+		o.ExactLimit = DefaultExactLimit
+	}
+	n := o.ExactLimit
+	return &Aggregator{
+		o:    o,
+		ttft: newSeries(n), tpot: newSeries(n), itl: newSeries(n), e2el: newSeries(n),
+		queue: newSeries(n), lag: newSeries(n),
+		sources: map[string]bool{},
+	}
+}
+
+// Add accounts for one measured request.
+func (a *Aggregator) Add(s *Sample) {
+	a.sent++
+	a.queue.add(ms(s.QueueTime))
+	a.lag.add(ms(s.SendLag))
+	if !s.OK {
+		a.failures.add(s)
+		return
+	}
+	a.completed++
+	a.totalIn += int64(s.InputTokens)
+	a.totalOut += int64(s.OutputTokens)
+	if s.TokenSource != "" {
+		a.sources[s.TokenSource] = true
+	}
+	if a.o.RequestedOutput > 0 && s.OutputTokens < a.o.RequestedOutput {
+		a.short++
+	}
+	a.ttft.add(ms(s.TTFT))
+	a.e2el.add(ms(s.E2EL))
+	for _, d := range s.ITL {
+		a.itl.add(ms(d))
+	}
+	tpot := tpotOf(s)
+	if s.OutputTokens > 1 {
+		a.tpot.add(ms(tpot))
+	}
+	if meetsSLO(a.o.SLO, s.TTFT, tpot, s.E2EL) {
+		a.good++
+	}
+}
+
+// tpotOf is vLLM's time per output token after the first:
+// (E2EL − TTFT) / (output tokens − 1). With one output token or none it is 0:
+// such requests are left out of the TPOT distribution and count as meeting a
+// TPOT bound, as vLLM's goodput does.
+func tpotOf(s *Sample) time.Duration {
+	if s.OutputTokens <= 1 {
+		return 0
+	}
+	return (s.E2EL - s.TTFT) / time.Duration(s.OutputTokens-1)
+}
+
+// meetsSLO reports whether every set bound holds (vLLM: slo >= value).
+func meetsSLO(slo *schema.SLO, ttft, tpot, e2el time.Duration) bool {
+	if slo == nil {
+		return true
+	}
+	within := func(bound schema.Duration, v time.Duration) bool {
+		return bound <= 0 || v <= bound.D()
+	}
+	return within(slo.TTFT, ttft) && within(slo.TPOT, tpot) && within(slo.E2EL, e2el)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// ClientDists summarises the client's own delays: queue time and send lag
+// of every measured request, failed ones included.
+func (a *Aggregator) ClientDists() (queue, sendLag schema.Dist) {
+	return a.queue.dist(a.o.Percentiles), a.lag.dist(a.o.Percentiles)
+}
+
+// Finish computes the stage's metrics over window, its measured wall time,
+// the failures grouped by kind and status, and warnings about the workload
+// the server actually ran. Rates are 0 when window is not positive.
+func (a *Aggregator) Finish(window time.Duration) (schema.Metrics, []schema.FailureCount, []string) {
+	m := schema.Metrics{
+		Sent: a.sent, Completed: a.completed, Failed: a.sent - a.completed,
+		DurationS:        window.Seconds(),
+		TotalInputTokens: a.totalIn, TotalOutputTokens: a.totalOut,
+		TTFT: a.ttft.dist(a.o.Percentiles), TPOT: a.tpot.dist(a.o.Percentiles),
+		ITL: a.itl.dist(a.o.Percentiles), E2EL: a.e2el.dist(a.o.Percentiles),
+		TokenSource:  a.tokenSource(),
+		ShortOutputs: a.short,
+		Exact:        a.ttft.isExact() && a.tpot.isExact() && a.itl.isExact() && a.e2el.isExact(),
+	}
+	if a.o.SLO != nil {
+		slo := *a.o.SLO
+		m.GoodputSLO = &slo
+	}
+	if a.sent > 0 {
+		m.ErrorRate = float64(m.Failed) / float64(a.sent)
+	}
+	if a.completed > 0 {
+		m.MeanInputLen = float64(a.totalIn) / float64(a.completed)
+		m.MeanOutputLen = float64(a.totalOut) / float64(a.completed)
+	}
+	if s := window.Seconds(); s > 0 {
+		m.RequestThroughput = float64(a.completed) / s
+		m.OutputThroughput = float64(a.totalOut) / s
+		m.TotalTokenThroughput = float64(a.totalIn+a.totalOut) / s
+		m.Goodput = float64(a.good) / s
+	}
+	return m, a.failures.list(), a.warnings(m)
+}
+
+// tokenSource is the one source every completed request used, or "mixed".
+func (a *Aggregator) tokenSource() string {
+	switch len(a.sources) {
+	case 0:
+		return ""
+	case 1:
+		for s := range a.sources {
+			return s
+		}
+	}
+	return "mixed"
+}

@@ -1,0 +1,78 @@
+package metrics
+
+import (
+	"math"
+	"slices"
+	"testing"
+
+	"github.com/servebench/servebench/schema"
+)
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
+
+// The expected values are numpy's: np.mean, np.median, np.std and
+// np.percentile(x, p) (method="linear"), worked out by hand.
+func TestSummarizeMatchesNumpy(t *testing.T) {
+	tests := []struct {
+		name              string
+		in                []float64
+		mean, median, std float64
+		min, max          float64
+		pct               map[float64]float64
+	}{
+		{
+			name: "one to ten", in: []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+			mean: 5.5, median: 5.5, std: 2.8722813232690143, min: 1, max: 10,
+			pct: map[float64]float64{50: 5.5, 90: 9.1, 95: 9.55, 99: 9.91, 99.9: 9.991, 0: 1, 100: 10, 25: 3.25},
+		},
+		{
+			name: "unsorted odd", in: []float64{3, 1, 2},
+			mean: 2, median: 2, std: 0.816496580927726, min: 1, max: 3,
+			pct: map[float64]float64{25: 1.5, 50: 2, 90: 2.8},
+		},
+		{
+			name: "even median", in: []float64{4, 1, 3, 2},
+			mean: 2.5, median: 2.5, std: 1.118033988749895, min: 1, max: 4,
+			pct: map[float64]float64{75: 3.25, 99: 3.97},
+		},
+		{
+			name: "single", in: []float64{7},
+			mean: 7, median: 7, std: 0, min: 7, max: 7,
+			pct: map[float64]float64{50: 7, 99: 7},
+		},
+		{
+			name: "empty gives zeros like vllm's np.mean(x or 0)", in: nil,
+			pct: map[float64]float64{50: 0, 99: 0},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			orig := slices.Clone(tt.in)
+			ps := make([]float64, 0, len(tt.pct))
+			for p := range tt.pct {
+				ps = append(ps, p)
+			}
+			d := Summarize(tt.in, ps)
+			if !slices.Equal(tt.in, orig) {
+				t.Errorf("Summarize modified its input: %v", tt.in)
+			}
+			if d.Count != len(tt.in) {
+				t.Errorf("count %d, want %d", d.Count, len(tt.in))
+			}
+			for _, c := range []struct {
+				name      string
+				got, want float64
+			}{{"mean", d.Mean, tt.mean}, {"median", d.Median, tt.median}, {"std", d.Std, tt.std}, {"min", d.Min, tt.min}, {"max", d.Max, tt.max}} {
+				if !near(c.got, c.want, 1e-12) {
+					t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+				}
+			}
+			for p, want := range tt.pct {
+				got, ok := d.P(p)
+				if !ok || !near(got, want, 1e-12) {
+					t.Errorf("%s = %v (present %v), want %v", schema.PercentileKey(p), got, ok, want)
+				}
+			}
+		})
+	}
+}
