@@ -1,0 +1,170 @@
+package client
+
+import "bytes"
+
+// chunk is what the client needs from one streamed JSON chunk (or from a
+// whole non-streamed response). It is filled by scanChunk, which walks the
+// bytes once instead of decoding them: the stream is the hot path, and a full
+// encoding/json decode into maps costs tens of microseconds and several
+// allocations per token.
+type chunk struct {
+	choices      bool   // a non-empty "choices" array
+	content      bool   // a non-empty text, content or reasoning string
+	finish       []byte // finish_reason, raw JSON string contents
+	usage        bool   // a "usage" object
+	promptTokens int
+	outputTokens int
+	isError      bool   // "error": {...} or "object": "error"
+	message      []byte // the last "message" string, raw
+}
+
+// doneMarker ends an OpenAI stream.
+var doneMarker = []byte("[DONE]")
+
+// scanChunk fills c from the JSON object b and reports whether b looks like
+// one well-formed object: it starts with '{', ends with '}' and has no
+// unterminated string. It is not a validator; it is the cheap check that
+// catches truncated and garbage chunks.
+//
+// The scan relies on a property of JSON: outside of string values, `"key":`
+// can only be an object key, and a string value can never contain an
+// unescaped quote. So the walk only has to consume strings whole and look at
+// what follows each one; nesting does not matter, because the keys it wants
+// (text, content, finish_reason, usage, prompt_tokens ...) mean the same
+// thing wherever they appear in an OpenAI chunk.
+func scanChunk(b []byte, c *chunk) bool {
+	*c = chunk{}
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	for i := 1; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return true
+		}
+		start := i + q + 1
+		end := stringEnd(b, start)
+		if end < 0 {
+			return false
+		}
+		j := skipSpace(b, end+1)
+		if j < len(b) && b[j] == ':' {
+			c.value(b[start:end], b, skipSpace(b, j+1))
+		}
+		i = end + 1
+	}
+	return true
+}
+
+// value records the value at b[j:] of the object key key, when the key is
+// one the client cares about. String values are left to the caller's walk.
+func (c *chunk) value(key, b []byte, j int) {
+	if j >= len(b) {
+		return
+	}
+	v := b[j]
+	switch string(key) {
+	case "choices":
+		k := skipSpace(b, j+1)
+		c.choices = v == '[' && k < len(b) && b[k] != ']'
+	case "text", "content", "reasoning_content", "reasoning":
+		if v == '"' && j+1 < len(b) && b[j+1] != '"' {
+			c.content = true
+		}
+	case "finish_reason":
+		if v == '"' {
+			if end := stringEnd(b, j+1); end > 0 {
+				c.finish = b[j+1 : end]
+			}
+		}
+	case "usage":
+		c.usage = c.usage || v == '{'
+	case "prompt_tokens":
+		c.promptTokens = parseUint(b[j:])
+	case "completion_tokens":
+		c.outputTokens = parseUint(b[j:])
+	case "error":
+		c.isError = c.isError || v == '{' || v == '"'
+		if v == '"' {
+			c.message = stringAt(b, j)
+		}
+	case "object":
+		if bytes.Equal(stringAt(b, j), []byte("error")) {
+			c.isError = true
+		}
+	case "message":
+		if v == '"' {
+			c.message = stringAt(b, j)
+		}
+	}
+}
+
+// stringEnd returns the index of the quote closing the string whose contents
+// start at b[start:], or -1 when it is unterminated.
+func stringEnd(b []byte, start int) int {
+	for i := start; i < len(b); {
+		q := bytes.IndexByte(b[i:], '"')
+		if q < 0 {
+			return -1
+		}
+		end := i + q
+		bs := 0
+		for k := end - 1; k >= start && b[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return end
+		}
+		i = end + 1
+	}
+	return -1
+}
+
+// stringAt returns the raw contents of the string starting at b[j] ('"'),
+// or nil when there is none.
+func stringAt(b []byte, j int) []byte {
+	if j >= len(b) || b[j] != '"' {
+		return nil
+	}
+	end := stringEnd(b, j+1)
+	if end < 0 {
+		return nil
+	}
+	return b[j+1 : end]
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// parseUint reads the decimal digits at the start of b; 0 when there are none
+// (null, a negative or a float count is "absent" to the client).
+func parseUint(b []byte) int {
+	n := 0
+	for i := 0; i < len(b) && b[i] >= '0' && b[i] <= '9' && n < 1<<40; i++ {
+		n = n*10 + int(b[i]-'0')
+	}
+	return n
+}
+
+// finishReason turns the raw finish_reason into a string without allocating
+// for the values servers actually send.
+func finishReason(raw []byte) string {
+	switch string(raw) {
+	case "stop":
+		return "stop"
+	case "length":
+		return "length"
+	case "abort":
+		return "abort"
+	case "tool_calls":
+		return "tool_calls"
+	case "content_filter":
+		return "content_filter"
+	}
+	return string(raw)
+}

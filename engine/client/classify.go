@@ -1,0 +1,132 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"unicode/utf8"
+
+	"github.com/servebench/servebench/schema"
+)
+
+// maxMessageBytes bounds RequestFailure.Message, as schema.RequestFailure documents.
+const maxMessageBytes = 512
+
+// errStreamEarly and errMalformed are the stream verdicts the client reaches
+// itself; Classify maps them to their kinds.
+var (
+	errStreamEarly = errors.New("stream ended early")
+	errMalformed   = errors.New("malformed stream")
+)
+
+// Classify turns what a request ended with into a failure: the HTTP status
+// and (an excerpt of) the body of a non-2xx answer, or the error of the
+// transport or of the stream. It is shared with engine/server, which meets
+// the same answers during readiness checks. The message is at most 512 bytes
+// and has bearer tokens and sk- keys scrubbed; the client also scrubs its own
+// API key, which Classify cannot know.
+func Classify(status int, body []byte, err error) *schema.RequestFailure {
+	if err != nil {
+		return classifyError(status, err)
+	}
+	msg := bodyMessage(body)
+	f := &schema.RequestFailure{Kind: statusKind(status, msg), Status: status}
+	f.Message = excerpt(fmt.Sprintf("HTTP %d: %s", status, msg))
+	return f
+}
+
+// statusKind maps an HTTP status and the server's message to a failure kind.
+// A context-length refusal is recognised by its wording under any error
+// status, because servers have answered it with 400, 413, 422 and 500.
+func statusKind(status int, msg string) string {
+	if status >= 400 && isContextLength(msg) {
+		return schema.FailContextLength
+	}
+	lower := strings.ToLower(msg)
+	switch {
+	case status == 404 || (status >= 400 && status < 500 &&
+		(strings.Contains(lower, "does not exist") || strings.Contains(lower, "model_not_found"))):
+		return schema.FailModelNotFound
+	case status == 429:
+		return schema.FailRateLimited
+	case status >= 400 && status < 500:
+		return schema.FailBadRequest
+	case status >= 500:
+		return schema.FailServerError
+	}
+	return schema.FailOther
+}
+
+// classifyError maps transport and stream errors to failure kinds.
+func classifyError(status int, err error) *schema.RequestFailure {
+	kind := schema.FailOther
+	var nerr net.Error
+	var serr *streamErr
+	switch {
+	case errors.As(err, &serr):
+		kind = schema.FailStreamError
+	case errors.Is(err, context.Canceled):
+		kind = schema.FailCanceled
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &nerr) && nerr.Timeout():
+		kind = schema.FailTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		kind = schema.FailConnRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		kind = schema.FailConnReset
+	case errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrLineTooLong):
+		kind = schema.FailTooLarge
+	case errors.Is(err, errStreamEarly):
+		kind = schema.FailStreamEarly
+	case errors.Is(err, errMalformed):
+		kind = schema.FailMalformed
+	}
+	return &schema.RequestFailure{Kind: kind, Status: status, Message: excerpt(err.Error())}
+}
+
+// bodyMessage extracts the human message of an OpenAI-style error body
+// ({"error": {"message": ...}} or vLLM's {"object": "error", "message": ...}),
+// falling back to the raw body.
+func bodyMessage(body []byte) string {
+	if len(body) > 4*maxMessageBytes*2 {
+		body = body[:4*maxMessageBytes*2]
+	}
+	var c chunk
+	if scanChunk(body, &c) && c.message != nil {
+		if s, err := strconv.Unquote(`"` + string(c.message) + `"`); err == nil {
+			return s
+		}
+		return string(c.message)
+	}
+	return strings.TrimSpace(string(body))
+}
+
+var secretPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)(bearer\s+)\S+`),
+	regexp.MustCompile(`\bsk-[A-Za-z0-9_\-]{6,}`),
+}
+
+// excerpt scrubs secrets from s and cuts it to maxMessageBytes on a rune
+// boundary. Scrubbing comes first, so no cut can leave half a key behind.
+func excerpt(s string) string {
+	s = secretPatterns[0].ReplaceAllString(s, "${1}[redacted]")
+	s = secretPatterns[1].ReplaceAllString(s, "sk-[redacted]")
+	return truncate(s, maxMessageBytes)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
