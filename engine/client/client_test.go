@@ -70,12 +70,12 @@ func TestTokenCounts(t *testing.T) {
 	}
 	ollama.WriteString(`data: {"choices":[{"index":0,"text":"","finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":6}}` + "\n\ndata: [DONE]\n\n")
 	tests := []struct {
-		name       string
-		body       string
-		in, out    int
-		source     string
-		finish     string
-		itls       int
+		name    string
+		body    string
+		in, out int
+		source  string
+		finish  string
+		itls    int
 	}{
 		{"usage", sseBody(20, true, true), 7, 20, TokensFromUsage, "length", 19},
 		{"chunks without usage", sseBody(13, false, true), 0, 13, TokensFromChunks, "length", 12},
