@@ -11,10 +11,7 @@ import (
 // job back to back, so exactly min(Concurrency, remaining) are in flight.
 func (r *runner) closedLoop(ctx, jobCtx context.Context) {
 	workers := max(r.spec.Concurrency, 1)
-	var halt atomic.Bool
-	stopWatch := context.AfterFunc(ctx, func() { halt.Store(true) })
-	defer stopWatch()
-
+	var halt atomic.Bool // set at the deadline
 	if r.spec.Warmup > 0 {
 		r.workers(jobCtx, min(workers, r.spec.Warmup), r.spec.Warmup, true, &halt)
 		r.wg.Wait() // warmup requests complete before the measured window opens
@@ -33,13 +30,15 @@ func (r *runner) closedLoop(ctx, jobCtx context.Context) {
 }
 
 // workers starts n workers sharing one index counter; limit 0 means no limit.
-// A worker stops when the counter passes limit or halt is set (deadline or
-// cancellation); it never abandons a job it started.
+// A worker stops when the counter passes limit, halt is set (deadline) or
+// ctx is cancelled; it never abandons a job it started. ctx.Err is an atomic
+// load, and checking it here rather than through context.AfterFunc means no
+// job starts after cancellation has been observed.
 func (r *runner) workers(ctx context.Context, n, limit int, warmup bool, halt *atomic.Bool) {
 	var next atomic.Int64
 	for range n {
 		r.wg.Go(func() {
-			for !halt.Load() {
+			for !halt.Load() && ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if limit > 0 && i >= limit {
 					return

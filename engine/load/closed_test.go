@@ -199,3 +199,18 @@ func TestClosedLoopCancelDuringWarmup(t *testing.T) {
 		t.Errorf("interrupted %v sent %d warmup %d; want true, 0, 2", st.Interrupted, st.Sent, st.WarmupSent)
 	}
 }
+
+func TestRunAlreadyCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for name, spec := range map[string]Spec{
+		"closed": {Concurrency: 4, Requests: 10},
+		"open":   {Pacer: constantPacer{}, Requests: 10},
+	} {
+		p := &probe{}
+		st := Run(ctx, spec, p.job)
+		if !st.Interrupted || st.Sent != 0 || len(p.tickets) != 0 {
+			t.Errorf("%s: interrupted %v, sent %d, jobs %d; want true, 0, 0", name, st.Interrupted, st.Sent, len(p.tickets))
+		}
+	}
+}

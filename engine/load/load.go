@@ -86,9 +86,11 @@ func Run(ctx context.Context, spec Spec, job Job) Stats {
 	jobCtx, cancelJobs := context.WithCancel(ctx)
 	defer cancelJobs()
 	r := newRunner(spec, job, cancelJobs)
-	if spec.Pacer == nil {
+	switch {
+	case ctx.Err() != nil: // already cancelled: send nothing
+	case spec.Pacer == nil:
 		r.closedLoop(ctx, jobCtx)
-	} else {
+	default:
 		r.openLoop(ctx, jobCtx)
 	}
 	r.wg.Wait()
