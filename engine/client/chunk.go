@@ -38,21 +38,19 @@ func scanChunk(b []byte, c *chunk) bool {
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return false
 	}
-	for i := 1; i < len(b); {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return true
+	for i := 1; i < len(b); i++ {
+		if b[i] != '"' {
+			continue
 		}
-		start := i + q + 1
-		end := stringEnd(b, start)
+		end := stringEnd(b, i+1)
 		if end < 0 {
 			return false
 		}
 		j := skipSpace(b, end+1)
 		if j < len(b) && b[j] == ':' {
-			c.value(b[start:end], b, skipSpace(b, j+1))
+			c.value(b[i+1:end], b, skipSpace(b, j+1))
 		}
-		i = end + 1
+		i = end
 	}
 	return true
 }
@@ -101,22 +99,17 @@ func (c *chunk) value(key, b []byte, j int) {
 }
 
 // stringEnd returns the index of the quote closing the string whose contents
-// start at b[start:], or -1 when it is unterminated.
+// start at b[start:], or -1 when it is unterminated. A plain loop beats
+// bytes.IndexByte here: chunk strings are a few bytes long, shorter than the
+// setup cost of the vectorised search.
 func stringEnd(b []byte, start int) int {
-	for i := start; i < len(b); {
-		q := bytes.IndexByte(b[i:], '"')
-		if q < 0 {
-			return -1
+	for i := start; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			return i
+		case '\\':
+			i++ // the escaped byte cannot close the string
 		}
-		end := i + q
-		bs := 0
-		for k := end - 1; k >= start && b[k] == '\\'; k-- {
-			bs++
-		}
-		if bs%2 == 0 {
-			return end
-		}
-		i = end + 1
 	}
 	return -1
 }

@@ -36,7 +36,9 @@ func Classify(status int, body []byte, err error) *schema.RequestFailure {
 		return classifyError(status, err)
 	}
 	msg := bodyMessage(body)
-	f := &schema.RequestFailure{Kind: statusKind(status, msg), Status: status}
+	// The kind looks at the whole body too: error codes such as
+	// context_length_exceeded sit beside the message, not in it.
+	f := &schema.RequestFailure{Kind: statusKind(status, msg+"\n"+string(body)), Status: status}
 	f.Message = excerpt(fmt.Sprintf("HTTP %d: %s", status, msg))
 	return f
 }
