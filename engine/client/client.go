@@ -12,6 +12,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -181,8 +182,12 @@ func (c *Client) scrub(f *schema.RequestFailure) *schema.RequestFailure {
 // timeout, whatever error the transport chose to report them with.
 func (c *Client) failure(parent, reqCtx context.Context, status int, err error) *schema.RequestFailure {
 	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		err = fmt.Errorf("request canceled by the caller: %w", parent.Err())
 	case parent.Err() != nil:
-		err = fmt.Errorf("%w (%v)", parent.Err(), err)
+		err = fmt.Errorf("the caller's deadline passed: %w", parent.Err())
+	case errors.Is(err, ErrResponseTooLarge):
+		err = fmt.Errorf("%w: more than %d bytes", err, c.cfg.MaxResponseBytes)
 	case reqCtx.Err() != nil:
 		err = fmt.Errorf("request timeout %v exceeded: %w", c.cfg.Timeout, context.DeadlineExceeded)
 	}

@@ -148,7 +148,7 @@ func TestStreamFailures(t *testing.T) {
 func TestLimits(t *testing.T) {
 	srv := serve(t, staticSSE(sseBody(200, true, true)))
 	res := do(t, newClient(t, srv.URL, func(c *Config) { c.MaxResponseBytes = 2000 }), nil)
-	wantFailure(t, res, schema.FailTooLarge, "response too large")
+	wantFailure(t, res, schema.FailTooLarge, "response too large: more than 2000 bytes")
 
 	long := "data: " + textChunk(strings.Repeat("x", 300), "length") + "\n\ndata: [DONE]\n\n"
 	srv = serve(t, staticSSE(long))
@@ -246,27 +246,32 @@ func TestCancelIsClassified(t *testing.T) {
 	time.AfterFunc(100*time.Millisecond, cancel)
 	var res Result
 	c.Do(ctx, &Request{OutputLen: 5, Text: "hi"}, &res)
-	wantFailure(t, &res, schema.FailCanceled, "canceled")
+	wantFailure(t, &res, schema.FailCanceled, "canceled by the caller")
 }
 
 // TestConnectionResetMidStream hijacks the connection, sends half a chunked
-// stream and closes the socket with RST.
+// stream and closes the socket, abruptly (RST) or politely (FIN before the
+// last chunk: an unexpected EOF). Both are a connection reset to the client.
 func TestConnectionResetMidStream(t *testing.T) {
-	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		chunk := "data: " + textChunk("a", "") + "\n\n"
-		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
-		_, _ = buf.WriteString(strings.ToUpper(strconvHex(len(chunk))) + "\r\n" + chunk + "\r\n")
-		_ = buf.Flush()
-		time.Sleep(20 * time.Millisecond)
-		_ = conn.(*net.TCPConn).SetLinger(0)
-		_ = conn.Close()
-	})
-	wantFailure(t, do(t, newClient(t, srv.URL, nil), nil), schema.FailConnReset, "")
+	for _, rst := range []bool{true, false} {
+		srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			chunk := "data: " + textChunk("a", "") + "\n\n"
+			_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+			_, _ = buf.WriteString(strconvHex(len(chunk)) + "\r\n" + chunk + "\r\n")
+			_ = buf.Flush()
+			time.Sleep(20 * time.Millisecond)
+			if rst {
+				_ = conn.(*net.TCPConn).SetLinger(0)
+			}
+			_ = conn.Close()
+		})
+		wantFailure(t, do(t, newClient(t, srv.URL, nil), nil), schema.FailConnReset, "")
+	}
 }
 
 func strconvHex(n int) string {

@@ -72,8 +72,10 @@ func (s *SSEReader) Reset(r io.Reader, maxLine int, maxBytes int64) {
 	s.pending = false
 }
 
-// Next returns the data of the next event and the time its first data line
-// was read from the body, the closest this reader gets to the socket read.
+// Next returns the data of the next event and the time of the body read that
+// completed its (last) data line: the closest a reader gets to the socket.
+// Several events that arrived in one read share that read's time, which is
+// the truth as the socket saw it, rather than times spaced by parsing.
 // data is only valid until the next call. At the end of the body the error is
 // io.EOF; a body over budget gives ErrResponseTooLarge, a line over the limit
 // ErrLineTooLong, and a broken transport its own error.
@@ -114,10 +116,10 @@ func (s *SSEReader) field(line []byte) {
 		s.data = append(s.data, '\n')
 	} else {
 		s.data = s.data[:0]
-		s.at = time.Now()
 		s.pending = true
 	}
 	s.data = append(s.data, value...)
+	s.at = s.src.at
 }
 
 // readLine returns the next line without its LF or CRLF. The last line of a
@@ -172,10 +174,12 @@ func trimEOL(line []byte) []byte {
 
 // budgetReader fails with ErrResponseTooLarge once more than its budget has
 // been read. It reads one byte past the budget to tell a body of exactly the
-// budget (fine) from a longer one.
+// budget (fine) from a longer one. It also stamps the time of the last read
+// that returned bytes: one clock read per socket read, not per event.
 type budgetReader struct {
 	r    io.Reader
 	left int64
+	at   time.Time
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
@@ -186,6 +190,9 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 		p = p[:b.left+1]
 	}
 	n, err := b.r.Read(p)
+	if n > 0 {
+		b.at = time.Now()
+	}
 	b.left -= int64(n)
 	if b.left < 0 {
 		return 0, ErrResponseTooLarge
