@@ -48,9 +48,28 @@ func appendPrompt(dst []byte, req *Request) []byte {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = strconv.AppendInt(dst, int64(id), 10)
+		dst = appendInt(dst, id)
 	}
 	return append(dst, ']')
+}
+
+// appendInt is strconv.AppendInt for the ints of a prompt, without its
+// generality: the token ids are the bulk of a request body.
+func appendInt(dst []byte, n int) []byte {
+	if n < 0 || n >= 1e9 {
+		return strconv.AppendInt(dst, int64(n), 10)
+	}
+	var buf [10]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return append(dst, buf[i:]...)
 }
 
 const hexDigits = "0123456789abcdef"
