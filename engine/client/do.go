@@ -75,7 +75,7 @@ type stream struct {
 	done         bool // [DONE] seen
 	finish       string
 	usage        bool
-	input, usedN int
+	input, output int
 }
 
 // readStream consumes the event stream. Timing follows vLLM's
@@ -83,9 +83,14 @@ type stream struct {
 // text, ITL the gaps between such chunks, and E2EL the last such chunk (vLLM
 // uses its most_recent_timestamp, not the end of the body, so the trailing
 // usage chunk and [DONE] are not part of the latency).
+//
+// One deliberate difference: vLLM's chat client times any chunk with
+// non-empty choices, including the role-only opening delta whose content is
+// "". That chunk holds no token, so here it neither starts TTFT nor counts
+// as a token in the chunk fallback.
 func (c *Client) readStream(body io.Reader, res *Result) error {
 	sr := c.getReader(body)
-	defer c.readers.Put(sr)
+	defer c.putReader(sr)
 	var st stream
 	var ch chunk
 	for {
@@ -130,7 +135,7 @@ func (st *stream) add(ch *chunk, at time.Time, res *Result) {
 		st.usage = true
 	}
 	if ch.outputTokens > 0 {
-		st.usedN = ch.outputTokens
+		st.output = ch.outputTokens
 	}
 	if ch.promptTokens > 0 {
 		st.input = ch.promptTokens
@@ -153,8 +158,8 @@ func (st *stream) finishResult(res *Result) error {
 	res.FinishReason = st.finish
 	res.InputTokens = st.input
 	res.OutputTokens, res.TokenSource = st.chunks, TokensFromChunks
-	if st.usedN > 0 {
-		res.OutputTokens, res.TokenSource = st.usedN, TokensFromUsage
+	if st.output > 0 {
+		res.OutputTokens, res.TokenSource = st.output, TokensFromUsage
 	}
 	return nil
 }
@@ -172,6 +177,16 @@ func streamError(ch *chunk, data []byte) error {
 type streamErr struct{ msg string }
 
 func (e *streamErr) Error() string { return "error in stream: " + e.msg }
+
+// putReader returns sr to the pool without the body it read, and without a
+// side buffer grown by an unusually long line.
+func (c *Client) putReader(sr *SSEReader) {
+	sr.src.r = nil
+	if cap(sr.long) > readBufferSize {
+		sr.long = nil
+	}
+	c.readers.Put(sr)
+}
 
 func (c *Client) getReader(body io.Reader) *SSEReader {
 	if sr, ok := c.readers.Get().(*SSEReader); ok {
