@@ -70,11 +70,11 @@ func (c *Client) getBody() *[]byte {
 
 // stream is the state of one streamed response between chunks.
 type stream struct {
-	chunks       int // content chunks
-	last         time.Time
-	done         bool // [DONE] seen
-	finish       string
-	usage        bool
+	chunks        int // content chunks
+	last          time.Time
+	done          bool // [DONE] seen
+	finish        string
+	usage         bool
 	input, output int
 }
 
