@@ -82,14 +82,22 @@ func (p *proc) waitGroupGone(ctx context.Context, d time.Duration) {
 	}
 }
 
-// reap waits for watch to have reaped the leader. After SIGKILL this is
-// immediate; ctx only guards against a kernel that never delivers it.
+// killWait bounds the wait for the leader after SIGKILL. It is normally
+// immediate, but a process stuck in the kernel (a hung GPU driver) can
+// outlive SIGKILL, and servebench must still exit.
+const killWait = 15 * time.Second
+
+// reap waits for watch to have reaped the leader, at most killWait or until ctx ends.
 func (p *proc) reap(ctx context.Context) error {
+	t := time.NewTimer(killWait)
+	defer t.Stop()
 	select {
 	case <-p.exited:
 		return nil
+	case <-t.C:
+		return fmt.Errorf("stop server: pid %d did not exit %s after SIGKILL (stuck in the kernel?); check it with ps and kill it by hand", p.pgid, killWait)
 	case <-ctx.Done():
-		return fmt.Errorf("stop server (pid %d): still not reaped after SIGKILL: %w", p.pgid, ctx.Err())
+		return fmt.Errorf("stop server: pid %d not reaped after SIGKILL: %w", p.pgid, ctx.Err())
 	}
 }
 
