@@ -2,10 +2,32 @@ package client
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"runtime"
+	"strings"
 	"testing"
 )
+
+// vllmStream is a completions stream as vLLM writes it, with realistic ids
+// and model name, so chunk sizes (about 250 bytes) match production.
+func vllmStream(tokens int) []byte {
+	const head = `{"id":"cmpl-8f0c9e7d6b5a4c3d2e1f0a9b8c7d6e5f","object":"text_completion","created":1732627200,` +
+		`"model":"meta-llama/Llama-3.1-8B-Instruct","choices":[{"index":0,"text":%q,"logprobs":null,` +
+		`"finish_reason":%s,"stop_reason":null}],"usage":null}`
+	var b strings.Builder
+	for i := 0; i < tokens; i++ {
+		fin := "null"
+		if i == tokens-1 {
+			fin = `"length"`
+		}
+		fmt.Fprintf(&b, "data: "+head+"\n\n", fmt.Sprintf(" tok%d", i), fin)
+	}
+	fmt.Fprintf(&b, "data: "+`{"id":"cmpl-8f0c9e7d6b5a4c3d2e1f0a9b8c7d6e5f","object":"text_completion","created":1732627200,`+
+		`"model":"meta-llama/Llama-3.1-8B-Instruct","choices":[],"usage":{"prompt_tokens":256,"total_tokens":%d,"completion_tokens":%d}}`+
+		"\n\ndata: [DONE]\n\n", 256+tokens, tokens)
+	return []byte(b.String())
+}
 
 // BenchmarkStream measures the whole request path against an in-process
 // server that writes a pre-built 128-token stream with no delay, so the
@@ -13,7 +35,7 @@ import (
 // allocs/chunk counts both sides' allocations, divided by 128.
 func BenchmarkStream(b *testing.B) {
 	const tokens = 128
-	body := []byte(sseBody(tokens, true, true))
+	body := vllmStream(tokens)
 	srv := serve(b, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
 		_, _ = w.Write(body)

@@ -50,7 +50,7 @@ func TestConnectionsAreReused(t *testing.T) {
 }
 
 func TestConcurrentRequestsDoNotShareState(t *testing.T) {
-	srv, conns := echoLengthServer(t)
+	srv, _ := echoLengthServer(t)
 	const workers = 8
 	c := newClient(t, srv.URL, func(c *Config) { c.MaxConns = workers })
 	var wg sync.WaitGroup
@@ -76,7 +76,8 @@ func TestConcurrentRequestsDoNotShareState(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := conns.Load(); n > workers {
-		t.Errorf("%d connections for %d workers", n, workers)
-	}
+	// No bound on the number of connections here: a request that finds no
+	// idle connection dials, and net/http may hand it a connection freed in
+	// the meantime, leaving the dialled one as a spare. Reuse itself is
+	// pinned by TestConnectionsAreReused.
 }

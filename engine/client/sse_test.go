@@ -148,7 +148,7 @@ func FuzzSSE(f *testing.F) {
 
 func BenchmarkSSEParse(b *testing.B) {
 	const chunks = 128
-	body := []byte(sseBody(chunks, true, true))
+	body := vllmStream(chunks)
 	r := bytes.NewReader(body)
 	sr := NewSSEReader(r, 0, 0)
 	var c chunk
