@@ -61,7 +61,9 @@ func containerName() string {
 // removeContainer runs `docker rm -f NAME`. A container that is gone
 // already (--rm removed it after a clean exit) is not an error.
 func removeContainer(ctx context.Context, name string) error {
-	ctx, cancel := context.WithTimeout(ctx, removeTimeout)
+	// Removal must happen even when the caller's context is already
+	// cancelled (Ctrl-C): a leftover container would hold the GPUs.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "docker", "rm", "-f", name).CombinedOutput()
 	if err == nil || strings.Contains(strings.ToLower(string(out)), "no such container") {

@@ -31,6 +31,9 @@ func runFake(mode string) {
 	writePID(os.Getpid())
 	fmt.Println("fake server starting, mode", mode)
 	fmt.Fprintln(os.Stderr, "fake stderr line: loading weights")
+	if key := os.Getenv("SERVEBENCH_FAKE_SECRET"); key != "" {
+		fmt.Printf("non-default args: {'api_key': '%s'}\n", key) // as vLLM does
+	}
 	switch mode {
 	case "sleep":
 		select {}

@@ -27,16 +27,18 @@ const maxLine = 64 << 10
 type capture struct {
 	file   *os.File
 	follow io.Writer
-	done   chan struct{} // closed when the pipe reached EOF or was closed
+	secret *strings.Replacer // hides secret values; nil when there are none
+	done   chan struct{}     // closed when the pipe reached EOF or was closed
 
 	mu   sync.Mutex
 	tail []string // ring of the last tailLines lines
 	next int
 }
 
-// newCapture starts copying r to file (and follow when non-nil) until r ends.
-func newCapture(r io.Reader, file *os.File, follow io.Writer) *capture {
-	c := &capture{file: file, follow: follow, done: make(chan struct{})}
+// newCapture starts copying r to file (and follow when non-nil) until r
+// ends, with secret values replaced when secret is non-nil.
+func newCapture(r io.Reader, file *os.File, follow io.Writer, secret *strings.Replacer) *capture {
+	c := &capture{file: file, follow: follow, secret: secret, done: make(chan struct{})}
 	go c.copy(r)
 	return c
 }
@@ -69,6 +71,9 @@ func readLine(br *bufio.Reader) (string, error) {
 // write stamps one line and sends it everywhere. Write errors are ignored on
 // purpose: a full disk must not stop the server's output from being drained.
 func (c *capture) write(line string) {
+	if c.secret != nil {
+		line = c.secret.Replace(line)
+	}
 	stamped := time.Now().UTC().Format(logTimeFormat) + " " + line + "\n"
 	if c.file != nil {
 		_, _ = c.file.WriteString(stamped)

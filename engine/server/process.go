@@ -77,9 +77,6 @@ func startProcess(ctx context.Context, o Options, kind string) (Handle, error) {
 	}
 	p.info.Kind = kind
 	p.afterGrace = afterGrace
-	if kind == schema.ServerDocker {
-		p.info.Command = cmd.Args
-	}
 	o.Logf("started %s (pid %d), output in %s", p.info.Command[0], p.cmd.Process.Pid, p.info.Log)
 	if err := waitReady(ctx, o.Server.URL, o.Server.Ready, p, o.Logf); err != nil {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.stopTimeout+drainWait+10*time.Second)
@@ -141,11 +138,12 @@ func launch(o Options, cmd *exec.Cmd) (*proc, error) {
 		logFile.Close()
 		return nil, fmt.Errorf("start server %q: %w; check server.command and PATH", cmd.Path, err)
 	}
+	secret := secretReplacer(o.Server.Env, o.Server.Secrets)
 	p := &proc{
-		info:        schema.ServerInfo{URL: o.Server.URL, Command: append([]string(nil), o.Server.Command...), Log: o.Server.Log},
+		info:        schema.ServerInfo{URL: o.Server.URL, Command: redactAll(secret, cmd.Args), Log: o.Server.Log},
 		cmd:         cmd,
 		pgid:        cmd.Process.Pid, // Setpgid with Pgid 0: the group id is the child's pid
-		out:         newCapture(r, logFile, o.FollowLog),
+		out:         newCapture(r, logFile, o.FollowLog, secret),
 		logFile:     logFile,
 		readEnd:     r,
 		stopTimeout: o.Server.StopTimeout.D(),

@@ -192,6 +192,32 @@ func TestServerLogHoldsTimestampedOutput(t *testing.T) {
 	}
 }
 
+func TestSecretsNeverReachLogOrInfo(t *testing.T) {
+	const secret = "sk-s3cr3t-value"
+	f := newFake(t, "ready")
+	f.opts.Server.Env["SERVEBENCH_FAKE_SECRET"] = secret
+	f.opts.Server.Secrets = []string{"SERVEBENCH_FAKE_SECRET"}
+	f.opts.Server.Command = append(f.opts.Server.Command, "--api-key", secret)
+	h := f.start(t)
+	info := h.Info()
+	if err := h.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	log := f.log(t)
+	if !strings.Contains(log, "'api_key': '***'") {
+		t.Errorf("server.log lacks the redacted key line:\n%s", log)
+	}
+	for what, s := range map[string]string{"server.log": log, "followed output": f.follow.String(),
+		"Info().Command": strings.Join(info.Command, " ")} {
+		if strings.Contains(s, secret) {
+			t.Errorf("%s holds the secret: %s", what, s)
+		}
+	}
+	if got := info.Command[len(info.Command)-1]; got != redacted {
+		t.Errorf("last argument in Info().Command = %q, want %q", got, redacted)
+	}
+}
+
 func TestStartNeverReadyTimesOutAndStops(t *testing.T) {
 	f := newFake(t, "never")
 	f.opts.Server.Ready.Timeout = schema.Duration(700 * time.Millisecond)
