@@ -26,8 +26,13 @@ import (
 //	sleep       a worker that only waits (spawned by ready when SERVEBENCH_FAKE_CHILD=1)
 const fakeModeEnv = "SERVEBENCH_FAKE_SERVER"
 
+// fakeLifetime ends a fake that a failed test left behind, so a broken Stop
+// cannot leave immortal processes on a shared machine.
+const fakeLifetime = 2 * time.Minute
+
 // runFake runs the fake server of mode and never returns.
 func runFake(mode string) {
+	time.AfterFunc(fakeLifetime, func() { os.Exit(4) })
 	writePID(os.Getpid())
 	fmt.Println("fake server starting, mode", mode)
 	fmt.Fprintln(os.Stderr, "fake stderr line: loading weights")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/servebench/servebench/schema"
 )
@@ -34,7 +35,7 @@ type PreflightResult struct{ Info schema.ServerInfo }
 // failed run still records the server's identity.
 func Preflight(ctx context.Context, url string, model string, checks []Check, probe func(ctx context.Context) error) (schema.ServerInfo, error) {
 	info := schema.ServerInfo{URL: url}
-	ids, entries, err := listModels(ctx, url)
+	ids, entries, err := listModelsWithin(ctx, url)
 	if err != nil {
 		return info, fmt.Errorf("pre-flight check of %s: %w", url, hintAuth(err))
 	}
@@ -104,9 +105,21 @@ func checkContext(url string, maxModelLen int, checks []Check) error {
 		url, maxModelLen, len(bad), strings.Join(bad, "\n  "))
 }
 
+// preflightTimeout bounds each metadata request, so a server that accepts
+// connections but hangs fails the run instead of stalling it.
+const preflightTimeout = 30 * time.Second
+
+func listModelsWithin(ctx context.Context, url string) ([]string, []modelEntry, error) {
+	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
+	return listModels(ctx, url)
+}
+
 // serverVersion reads {"version": "..."} from /version; servers that do not
 // serve it (not every OpenAI-compatible one does) give "".
 func serverVersion(ctx context.Context, url string) string {
+	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
+	defer cancel()
 	body, err := get(ctx, strings.TrimRight(url, "/")+"/version")
 	if err != nil {
 		return ""

@@ -17,7 +17,9 @@ import (
 )
 
 // drainWait bounds how long an exit waits for the last log lines to arrive.
-const drainWait = 2 * time.Second
+// Output written before the exit is already in the pipe; the wait only
+// matters when a surviving worker keeps the pipe open.
+const drainWait = time.Second
 
 // proc is a server running as a child process (a command, or the docker
 // client of a container) in its own process group.

@@ -257,6 +257,7 @@ func TestStartFailsAtOnceWhenServerExits(t *testing.T) {
 
 func TestDiedClosesWhenServerDiesMidStage(t *testing.T) {
 	f := newFake(t, "ready")
+	f.opts.Server.Env["SERVEBENCH_FAKE_CHILD"] = "1" // a worker that outlives the API server
 	h := f.start(t)
 	if h.ExitErr() != nil {
 		t.Fatalf("ExitErr while running = %v", h.ExitErr())
@@ -281,6 +282,7 @@ func TestDiedClosesWhenServerDiesMidStage(t *testing.T) {
 	if err := h.Stop(context.Background()); err != nil {
 		t.Errorf("Stop after death: %v", err)
 	}
+	assertGone(t, f.pids(t)...) // the orphaned worker too
 }
 
 func TestStopKillsServerThatIgnoresTerm(t *testing.T) {
