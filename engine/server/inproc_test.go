@@ -44,7 +44,7 @@ func TestAttachURLWaitsForModelsAndNeverStops(t *testing.T) {
 	if err := h.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := get(context.Background(), s.URL+"/health"); err != nil {
+	if _, err := get(context.Background(), s.URL+"/health", nil); err != nil {
 		t.Errorf("attached server unreachable after Stop: %v", err)
 	}
 }

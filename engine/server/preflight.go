@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -33,9 +34,13 @@ type PreflightResult struct{ Info schema.ServerInfo }
 //
 // The returned info holds what was learned even when err is non-nil, so a
 // failed run still records the server's identity.
-func Preflight(ctx context.Context, url string, model string, checks []Check, probe func(ctx context.Context) error) (schema.ServerInfo, error) {
+func Preflight(ctx context.Context, url string, model string, checks []Check, probe func(ctx context.Context) error, opts ...PreflightOption) (schema.ServerInfo, error) {
+	var cfg preflightConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	info := schema.ServerInfo{URL: url}
-	ids, entries, err := listModelsWithin(ctx, url)
+	ids, entries, err := listModelsWithin(ctx, url, cfg.header)
 	if err != nil {
 		return info, fmt.Errorf("pre-flight check of %s: %w", url, hintAuth(err))
 	}
@@ -45,7 +50,7 @@ func Preflight(ctx context.Context, url string, model string, checks []Check, pr
 		return info, err
 	}
 	info.Model, info.ModelRoot, info.MaxModelLen = entry.ID, entry.Root, entry.MaxModelLen
-	info.Version = serverVersion(ctx, url)
+	info.Version = serverVersion(ctx, url, cfg.header)
 	if err := checkContext(url, info.MaxModelLen, checks); err != nil {
 		return info, err
 	}
@@ -57,10 +62,32 @@ func Preflight(ctx context.Context, url string, model string, checks []Check, pr
 	return info, nil
 }
 
+// PreflightOption adjusts a pre-flight check.
+type PreflightOption func(*preflightConfig)
+
+type preflightConfig struct {
+	header http.Header
+}
+
+// WithAuth sends the scenario's API key (as "Authorization: Bearer KEY"
+// when non-empty) and extra headers with the pre-flight requests: a vLLM
+// started with --api-key guards /v1/models too.
+func WithAuth(apiKey string, headers map[string]string) PreflightOption {
+	return func(c *preflightConfig) {
+		c.header = http.Header{}
+		for k, v := range headers {
+			c.header.Set(k, v)
+		}
+		if apiKey != "" {
+			c.header.Set("Authorization", "Bearer "+apiKey)
+		}
+	}
+}
+
 // hintAuth adds what to do to an authorisation failure.
 func hintAuth(err error) error {
 	if errors.Is(err, errUnauthorized) {
-		return fmt.Errorf("%w; set api.api_key to the key the server was started with", err)
+		return fmt.Errorf("%w; set api.api_key to the key the server was started with (vllm serve --api-key) and check that it matches", err)
 	}
 	return err
 }
@@ -109,18 +136,18 @@ func checkContext(url string, maxModelLen int, checks []Check) error {
 // connections but hangs fails the run instead of stalling it.
 const preflightTimeout = 30 * time.Second
 
-func listModelsWithin(ctx context.Context, url string) ([]string, []modelEntry, error) {
+func listModelsWithin(ctx context.Context, url string, hdr http.Header) ([]string, []modelEntry, error) {
 	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
-	return listModels(ctx, url)
+	return listModels(ctx, url, hdr)
 }
 
 // serverVersion reads {"version": "..."} from /version; servers that do not
 // serve it (not every OpenAI-compatible one does) give "".
-func serverVersion(ctx context.Context, url string) string {
+func serverVersion(ctx context.Context, url string, hdr http.Header) string {
 	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
-	body, err := get(ctx, strings.TrimRight(url, "/")+"/version")
+	body, err := get(ctx, strings.TrimRight(url, "/")+"/version", hdr)
 	if err != nil {
 		return ""
 	}

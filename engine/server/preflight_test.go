@@ -133,13 +133,22 @@ func TestPreflightWrapsProbeError(t *testing.T) {
 	}
 }
 
-func TestPreflightUnauthorizedSaysWhatToDo(t *testing.T) {
+func TestPreflightSendsAPIKeyToGuardedServer(t *testing.T) {
+	// Like vllm serve --api-key: /v1 answers 401 without the bearer token.
 	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, `{"error":"Unauthorized"}`, http.StatusUnauthorized)
+		if r.Header.Get("Authorization") != "Bearer k3y" || r.Header.Get("X-Team") != "bench" {
+			http.Error(w, `{"error":"Unauthorized"}`, http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, gptOSS)
 	}))
 	defer s.Close()
 	_, err := Preflight(context.Background(), s.URL, "", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "api.api_key") {
-		t.Fatalf("Preflight against a key-guarded server = %v", err)
+		t.Fatalf("Preflight without the key = %v, want a 401 that says to set api.api_key", err)
+	}
+	info, err := Preflight(context.Background(), s.URL, "", nil, nil, WithAuth("k3y", map[string]string{"X-Team": "bench"}))
+	if err != nil || info.MaxModelLen != 896 {
+		t.Fatalf("Preflight with the key = %+v, %v", info, err)
 	}
 }

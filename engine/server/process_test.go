@@ -130,7 +130,7 @@ func TestStartReadyThenStopLeavesNoProcess(t *testing.T) {
 	f.opts.Server.Env["SERVEBENCH_FAKE_CHILD"] = "1"
 	h := f.start(t)
 
-	if _, err := get(context.Background(), h.URL()+"/v1/models"); err != nil {
+	if _, err := get(context.Background(), h.URL()+"/v1/models", nil); err != nil {
 		t.Fatalf("server not answering after Start: %v", err)
 	}
 	info := h.Info()
@@ -302,6 +302,23 @@ func TestStopKillsServerThatIgnoresTerm(t *testing.T) {
 	if log := f.log(t); !strings.Contains(log, "got SIGTERM, ignoring it") {
 		t.Errorf("SIGTERM was not sent before SIGKILL; log:\n%s", log)
 	}
+}
+
+func TestStopContextShorterThanStopTimeoutStillKills(t *testing.T) {
+	f := newFake(t, "ignoreterm")
+	f.opts.Server.StopTimeout = schema.Duration(10 * time.Minute)
+	h := f.start(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	begin := time.Now()
+	if err := h.Stop(ctx); err != nil {
+		t.Errorf("Stop: %v (SIGKILL after the context ended should still reap the server)", err)
+	}
+	// The stop_timeout is 10 minutes: anything near it means ctx was ignored.
+	if took := time.Since(begin); took > time.Minute {
+		t.Errorf("Stop took %s despite a 300ms context", took)
+	}
+	assertGone(t, f.pids(t)...)
 }
 
 func TestStartCancelledStopsServer(t *testing.T) {

@@ -68,10 +68,10 @@ func waitReady(ctx context.Context, base string, r schema.Ready, p *proc, logf f
 func pollOnce(ctx context.Context, base, healthURL string, interval time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, min(max(interval, time.Second), maxPollTimeout))
 	defer cancel()
-	if _, err := get(ctx, healthURL); err != nil {
+	if _, err := get(ctx, healthURL, nil); err != nil {
 		return err
 	}
-	ids, _, err := listModels(ctx, base)
+	ids, _, err := listModels(ctx, base, nil)
 	if errors.Is(err, errUnauthorized) {
 		// The server is up and guards /v1 with an API key; the pre-flight
 		// check and the probe request, which carry the key, say more.
@@ -92,11 +92,14 @@ var errUnauthorized = errors.New("the server wants an API key")
 // maxBody bounds the bodies read from health, models and version endpoints.
 const maxBody = 4 << 20
 
-// get fetches u and returns its body when it answers 200.
-func get(ctx context.Context, u string) ([]byte, error) {
+// get fetches u with the given headers (nil: none) and returns its body when it answers 200.
+func get(ctx context.Context, u string, hdr http.Header) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("GET %s: %w", u, err)
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
 	}
 	resp, err := httpClient.Do(req)
 	if err != nil {
@@ -137,9 +140,9 @@ type modelEntry struct {
 }
 
 // listModels returns the served ids and entries of GET base/v1/models.
-func listModels(ctx context.Context, base string) ([]string, []modelEntry, error) {
+func listModels(ctx context.Context, base string, hdr http.Header) ([]string, []modelEntry, error) {
 	u := strings.TrimRight(base, "/") + "/v1/models"
-	body, err := get(ctx, u)
+	body, err := get(ctx, u, hdr)
 	if err != nil {
 		return nil, nil, err
 	}

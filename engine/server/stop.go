@@ -87,7 +87,12 @@ func (p *proc) waitGroupGone(ctx context.Context, d time.Duration) {
 // outlive SIGKILL, and servebench must still exit.
 const killWait = 15 * time.Second
 
-// reap waits for watch to have reaped the leader, at most killWait or until ctx ends.
+// postKillWait is how long reap still waits when ctx has ended: SIGKILL
+// was sent, and its effect is a moment away, so report success when it comes.
+const postKillWait = 2 * time.Second
+
+// reap waits for watch to have reaped the leader: at most killWait, or
+// postKillWait more once ctx has ended.
 func (p *proc) reap(ctx context.Context) error {
 	t := time.NewTimer(killWait)
 	defer t.Stop()
@@ -97,6 +102,11 @@ func (p *proc) reap(ctx context.Context) error {
 	case <-t.C:
 		return fmt.Errorf("stop server: pid %d did not exit %s after SIGKILL (stuck in the kernel?); check it with ps and kill it by hand", p.pgid, killWait)
 	case <-ctx.Done():
+	}
+	select {
+	case <-p.exited:
+		return nil
+	case <-time.After(postKillWait):
 		return fmt.Errorf("stop server: pid %d not reaped after SIGKILL: %w", p.pgid, ctx.Err())
 	}
 }
