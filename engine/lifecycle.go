@@ -38,7 +38,11 @@ func (e *executor) startServer(ctx context.Context) error {
 // stopServer uses its own context: the run's may already be cancelled, and
 // the server must go away on every path out of run.
 func (e *executor) stopServer() {
-	timeout := e.sc.Server.StopTimeout.D() + stopGrace
+	timeout := e.sc.Server.StopTimeout.D()
+	if timeout == 0 {
+		timeout = server.DefaultStopTimeout
+	}
+	timeout += stopGrace
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := e.handle.Stop(ctx); err != nil {
@@ -54,24 +58,19 @@ func (e *executor) preflight(ctx context.Context) error {
 		checks = append(checks, server.Check{Stage: s.Stage.Name, Profile: s.Profile, P: s.Lengths})
 	}
 	url := e.handle.URL()
-	info, err := server.Preflight(ctx, url, e.sc.Model.Name, checks, e.probe)
+	info, err := server.Preflight(ctx, url, e.sc.Model.Name, checks, e.probe,
+		server.WithAuth(e.sc.API.APIKey, e.sc.API.Headers))
 	if err != nil {
 		if ctx.Err() != nil {
 			return fmt.Errorf("%w during pre-flight", ErrInterrupted)
 		}
 		return &RunError{Err: fmt.Errorf("pre-flight: %w", err)}
 	}
-	e.mergeServerInfo(info)
-	return nil
-}
-
-func (e *executor) mergeServerInfo(info schema.ServerInfo) {
-	s := &e.result.Server
+	e.result.Server = server.MergeInfo(e.result.Server, info)
 	if info.Model != "" {
-		s.Model = info.Model
 		e.sc.Model.Name = info.Model
 	}
-	s.ModelRoot, s.MaxModelLen, s.Models, s.Version = info.ModelRoot, info.MaxModelLen, info.Models, info.Version
+	return nil
 }
 
 // probe sends one small streamed request with the scenario's API settings,

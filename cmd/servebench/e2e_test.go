@@ -23,7 +23,7 @@ func TestQuickstartAsTheReadmeSpellsIt(t *testing.T) {
 	results := t.TempDir()
 	t.Chdir("../..")
 	args := append(strings.Fields(m[1]), "--results-dir", results, "--quiet")
-	code, _, errs := cli(t, args...)
+	code, _, errs := runCLI(t, args...)
 	if code != ExitOK {
 		t.Fatalf("quickstart exited %d: %s", code, errs)
 	}
@@ -43,7 +43,7 @@ func TestQuickstartAsTheReadmeSpellsIt(t *testing.T) {
 	if run.Status != schema.StatusCompleted || len(run.Stages) == 0 || !run.Passed {
 		t.Errorf("status %q, %d stages, passed %v", run.Status, len(run.Stages), run.Passed)
 	}
-	code, out, errs := cli(t, "report", dirs[0], "--no-color")
+	code, out, errs := runCLI(t, "report", dirs[0], "--no-color")
 	if code != ExitOK || !strings.Contains(out, "sweep") {
 		t.Errorf("report: exit %d\n%s%s", code, out, errs)
 	}
@@ -53,7 +53,7 @@ func TestFailingThresholdExitsOne(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a scenario")
 	}
-	code, _, errs := cli(t, "run", "../../scenarios/failing-threshold.yaml", "--results-dir", t.TempDir(), "--quiet")
+	code, _, errs := runCLI(t, "run", "../../scenarios/failing-threshold.yaml", "--results-dir", t.TempDir(), "--quiet")
 	if code != ExitThreshold {
 		t.Fatalf("exit %d, want 1: %s", code, errs)
 	}
@@ -70,7 +70,7 @@ stages:
   - {name: s, profile: dev, concurrency: 1, requests: 1}
 `)
 	results := t.TempDir()
-	code, _, errs := cli(t, "run", path, "--results-dir", results, "--quiet")
+	code, _, errs := runCLI(t, "run", path, "--results-dir", results, "--quiet")
 	if code != ExitRunFailed {
 		t.Fatalf("exit %d, want 3: %s", code, errs)
 	}

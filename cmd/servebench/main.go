@@ -27,7 +27,11 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signalContext()
 	defer stop()
+	exitCodeOverride = 0
 	app := newApp(stdout, stderr)
+	for _, c := range app.Commands {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
+	}
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	return report(stderr, err)
 }

@@ -103,7 +103,7 @@ func starterScenario(url, model string, maxLen int) string {
 	if maxLen == 0 {
 		maxLen = 4096
 	}
-	return strings.TrimLeft(fmt.Sprintf(`
+	return fmt.Sprintf(strings.TrimLeft(`
 # yaml-language-server: $schema=./scenario.schema.json
 # (write the schema next to this file with: servebench schema > scenario.schema.json)
 # Starter scenario written by 'servebench init'. Reference: the README's
