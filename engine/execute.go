@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/servebench/servebench/engine/results"
@@ -179,10 +180,25 @@ func (e *executor) finish(runErr error) {
 	}
 	r.Passed = r.Status == schema.StatusCompleted
 	for _, st := range r.Stages {
-		if !st.Passed() {
+		if !st.Passed() && !probeOnly(st) {
 			r.Passed = false
 		}
 	}
+}
+
+// probeOnly is true for a capacity-search probe whose thresholds are only
+// the search's question: a probe above capacity is meant to fail them. Only
+// thresholds on the capacity answer, judged on the best probe, gate the run.
+func probeOnly(st schema.StageResult) bool {
+	if !st.Probe {
+		return false
+	}
+	for _, t := range st.Thresholds {
+		if !t.Passed && strings.Contains(t.Expr+t.When, "capacity.") {
+			return false
+		}
+	}
+	return true
 }
 
 // save writes requests.jsonl's buffer and run.json.
