@@ -73,6 +73,9 @@ type executor struct {
 	lines      *results.Lines
 	scrapeOK   bool
 	seed       int64
+	// textPrompts is set when pre-flight found that the server refuses
+	// token-id prompts.
+	textPrompts bool
 }
 
 func newExecutor(o Options) (*executor, error) {

@@ -349,3 +349,77 @@ stages:
 		t.Errorf("%d benchmark requests were sent before pre-flight failed", n)
 	}
 }
+
+func TestStageDeadlineCutsOffAStuckServer(t *testing.T) {
+	f := &fakeServer{maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: deadline
+server: {url: `+url+`}
+model: {name: fake}
+api: {timeout: 1m}
+profiles:
+  p: {input: 4, output: 50}
+stages:
+  - name: stuck
+    profile: p
+    concurrency: 2
+    requests: 4
+    deadline: 500ms
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	var run *schema.Run
+	var err error
+	go func() {
+		defer close(done)
+		p, _ := NewPlan(sc)
+		run, _, err = Execute(ctx, Options{Plan: p, Version: "test", Observer: slowAfterProbe{f}})
+	}()
+	<-done
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := run.Stages[0]
+	if st.StopReason != "stage deadline reached" || st.Metrics.Failed == 0 {
+		t.Fatalf("stop reason %q, failed %d: want the deadline to cut requests off", st.StopReason, st.Metrics.Failed)
+	}
+	if st.Metrics.Completed+st.Metrics.Failed != st.Metrics.Sent {
+		t.Errorf("completed %d + failed %d != sent %d", st.Metrics.Completed, st.Metrics.Failed, st.Metrics.Sent)
+	}
+}
+
+// slowAfterProbe makes the fake server stall once the stage starts, after
+// the pre-flight probe went through quickly.
+type slowAfterProbe struct{ f *fakeServer }
+
+func (s slowAfterProbe) StepStarted(Step, int, int, *Live) { s.f.setITL(time.Second) }
+func (s slowAfterProbe) StepFinished(*schema.StageResult)  {}
+
+func TestTokenPromptsFallBackToTextWhenRefused(t *testing.T) {
+	f := &fakeServer{maxModelLen: 4096, textOnly: true}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: text
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 16, output: 4}
+stages:
+  - {name: s, profile: p, concurrency: 2, requests: 4}
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := run.Stages[0].Metrics
+	if m.Completed != 4 || m.TotalInputTokens != 4*16 {
+		t.Errorf("completed %d, input tokens %d: want 4 text prompts of exactly 16 words", m.Completed, m.TotalInputTokens)
+	}
+	if len(run.Notes) == 0 || !strings.Contains(strings.Join(run.Notes, "\n"), "sent as text") {
+		t.Errorf("notes %q do not say prompts fell back to text", run.Notes)
+	}
+}

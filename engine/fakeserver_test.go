@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,12 +16,14 @@ import (
 // the first token after ttft, then one token every itl. It knows the truth
 // the engine's measurements are checked against.
 type fakeServer struct {
+	mu          sync.Mutex
 	ttft, itl   time.Duration
 	maxModelLen int
 	inFlight    atomic.Int64
 	maxInFlight atomic.Int64
 	requests    atomic.Int64
 	malformed   bool // send a chunk that is not JSON in every stream
+	textOnly    bool // refuse token-id prompts, as some servers do
 }
 
 func startFake(t *testing.T, f *fakeServer) string {
@@ -45,7 +49,15 @@ func (f *fakeServer) complete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ids []int
-	_ = json.Unmarshal(req.Prompt, &ids)
+	if json.Unmarshal(req.Prompt, &ids) == nil && f.textOnly {
+		w.WriteHeader(400)
+		fmt.Fprint(w, `{"error":{"message":"prompt must be a string","code":400}}`)
+		return
+	}
+	var text string
+	if json.Unmarshal(req.Prompt, &text) == nil {
+		ids = make([]int, len(strings.Fields(text)))
+	}
 	f.requests.Add(1)
 	n := f.inFlight.Add(1)
 	defer f.inFlight.Add(-1)
@@ -53,10 +65,17 @@ func (f *fakeServer) complete(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	fl := w.(http.Flusher)
-	time.Sleep(f.ttft)
+	f.mu.Lock()
+	ttft, itl := f.ttft, f.itl
+	f.mu.Unlock()
+	time.Sleep(ttft)
 	for i := 0; i < req.MaxTokens; i++ {
 		if i > 0 {
-			time.Sleep(f.itl)
+			select {
+			case <-time.After(itl):
+			case <-r.Context().Done():
+				return
+			}
 		}
 		finish := "null"
 		if i == req.MaxTokens-1 {
@@ -74,4 +93,10 @@ func (f *fakeServer) complete(w http.ResponseWriter, r *http.Request) {
 		len(ids), req.MaxTokens, len(ids)+req.MaxTokens)
 	fmt.Fprint(w, "data: [DONE]\n\n")
 	fl.Flush()
+}
+
+func (f *fakeServer) setITL(d time.Duration) {
+	f.mu.Lock()
+	f.itl = d
+	f.mu.Unlock()
 }

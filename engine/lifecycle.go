@@ -81,6 +81,22 @@ func (e *executor) probe(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
+	err = e.probeOnce(ctx, c)
+	if err != nil && e.sc.API.Prompt == schema.PromptAuto && e.tokenPrompts() {
+		// Some OpenAI-compatible servers refuse token-id prompts; with
+		// prompt: auto fall back to text, and say so in the run.
+		e.textPrompts = true
+		if e.probeOnce(ctx, c) == nil {
+			e.result.Notes = append(e.result.Notes, fmt.Sprintf(
+				"the server refused a token-id prompt (%v); prompts are sent as text", err))
+			return nil
+		}
+		e.textPrompts = false
+	}
+	return err
+}
+
+func (e *executor) probeOnce(ctx context.Context, c *client.Client) error {
 	req := e.request(prompt.NewGenerator(e.seed), -1, schema.Profile{Input: 8, Output: 4})
 	var res client.Result
 	c.Do(ctx, &req, &res)
@@ -118,6 +134,9 @@ func (e *executor) request(g *prompt.Generator, i int, p schema.Profile) client.
 }
 
 func (e *executor) tokenPrompts() bool {
+	if e.textPrompts {
+		return false
+	}
 	switch e.sc.API.Prompt {
 	case schema.PromptTokens:
 		return true

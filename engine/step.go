@@ -38,7 +38,7 @@ type stepRun struct {
 // runStep measures one step. It returns a result for every step that
 // started, even when it was cut short, so nothing measured is lost.
 func (e *executor) runStep(ctx context.Context, step Step, i, total int) (*schema.StageResult, error) {
-	sctx, cancel := e.stepContext(ctx)
+	sctx, cancel := e.stepContext(ctx, step.Stage.Deadline.D())
 	defer cancel()
 	r, err := e.newStepRun(step)
 	if err != nil {
@@ -54,11 +54,11 @@ func (e *executor) runStep(ctx context.Context, step Step, i, total int) (*schem
 	<-done
 	st := r.result(stats, cpuTime()-cpu0)
 	st.Server = e.stopScrape(scr)
-	return e.judge(ctx, st)
+	return e.judge(ctx, step, st)
 }
 
 // judge sets the stage status from how it ended and evaluates thresholds.
-func (e *executor) judge(ctx context.Context, st *schema.StageResult) (*schema.StageResult, error) {
+func (e *executor) judge(ctx context.Context, step Step, st *schema.StageResult) (*schema.StageResult, error) {
 	var err error
 	switch {
 	case e.serverDied():
@@ -69,17 +69,28 @@ func (e *executor) judge(ctx context.Context, st *schema.StageResult) (*schema.S
 		err = fmt.Errorf("%w during stage %s", ErrInterrupted, st.ID)
 	default:
 		st.Status = schema.StatusCompleted
+		// Neither the user nor a dead server cancelled it: the deadline did.
+		if d := step.Stage.Deadline; d > 0 && st.StopReason == load.StopCanceled {
+			st.StopReason = "stage deadline reached"
+			st.Warnings = append(st.Warnings, fmt.Sprintf("the stage hit its deadline of %s: requests in flight were cut off", d))
+		}
 		st.Thresholds = e.evaluate(st)
 	}
 	e.observe().StepFinished(st)
 	return st, err
 }
 
-// stepContext is cancelled by the caller or by the server dying, whichever
-// comes first, so a dead server ends the stage at once instead of timing out
-// every request in flight.
-func (e *executor) stepContext(ctx context.Context) (context.Context, context.CancelFunc) {
+// stepContext is cancelled by the caller, by the server dying or by the
+// stage deadline, whichever comes first, so a dead or stuck server ends the
+// stage at once instead of holding the run hostage.
+func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (context.Context, context.CancelFunc) {
 	sctx, cancel := context.WithCancel(ctx)
+	if deadline > 0 {
+		var cancelT context.CancelFunc
+		sctx, cancelT = context.WithTimeout(sctx, deadline)
+		cancelW := cancel
+		cancel = func() { cancelT(); cancelW() }
+	}
 	died := e.handle.Died()
 	go func() {
 		select {

@@ -233,6 +233,7 @@ type Stage struct {
 	Duration       Duration    `yaml:"duration,omitempty" json:"duration,omitempty"`         // per level
 	Warmup         int         `yaml:"warmup,omitempty" json:"warmup,omitempty"`             // requests sent and discarded first
 	Grace          Duration    `yaml:"grace,omitempty" json:"grace,omitempty"`               // wait for in-flight requests after a duration ends, default 30s
+	Deadline       Duration    `yaml:"deadline,omitempty" json:"deadline,omitempty"`         // hard limit on one level's wall time, warmup included (0: none)
 	Repeat         int         `yaml:"repeat,omitempty" json:"repeat,omitempty"`             // run each level N times, default 1
 	SLO            *SLO        `yaml:"slo,omitempty" json:"slo,omitempty"`                   // overrides the scenario SLO
 	Search         *Search     `yaml:"search,omitempty" json:"search,omitempty"`             // capacity search
