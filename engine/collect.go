@@ -106,6 +106,11 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	window := stats.End.Sub(stats.Start)
 	m, failures, warnings := r.agg.Finish(window)
 	queue, lag := r.agg.ClientDists()
+	if step.OpenLoop() {
+		queue = schema.Dist{} // an open loop has no client queue: lag says it all
+	} else {
+		lag = schema.Dist{} // a closed loop has no schedule to lag behind
+	}
 	st := &schema.StageResult{
 		ID: step.ID, Stage: step.Stage.Name, Profile: step.Profile,
 		InputLen: step.Lengths.Input, OutputLen: step.Lengths.Output,
