@@ -27,9 +27,6 @@ func (r *stepRun) collect() <-chan struct{} {
 // take accounts one finished request: live counters, the aggregator (for
 // measured requests) and one requests.jsonl line.
 func (r *stepRun) take(f *finished, s *metrics.Sample, rec *schema.RequestRecord) {
-	if r.start.IsZero() && !f.ticket.Warmup {
-		r.start = f.res.Start
-	}
 	r.fillSample(s, f)
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
@@ -70,7 +67,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		Stage:           r.step.ID,
 		Index:           f.ticket.Index,
 		Warmup:          f.ticket.Warmup,
-		StartMS:         ms(res.Start.Sub(r.stageZero())),
+		StartMS:         ms(res.Start.Sub(r.start)),
 		TTFTMS:          ms(res.TTFT),
 		E2ELMS:          ms(res.E2EL),
 		RequestedInput:  r.step.Lengths.Input,
@@ -89,15 +86,6 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 			rec.ITLMS[i] = ms(d)
 		}
 	}
-}
-
-// stageZero is the origin of request offsets: the first measured send, or
-// the first warmup send while only warmup requests have finished.
-func (r *stepRun) stageZero() time.Time {
-	if r.start.IsZero() {
-		return time.Now()
-	}
-	return r.start
 }
 
 // result turns the aggregator and the load statistics into a stage result.

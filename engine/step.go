@@ -32,7 +32,7 @@ type stepRun struct {
 	out    chan *finished
 	pool   sync.Pool
 	live   *Live
-	start  time.Time
+	start  time.Time // origin of RequestRecord.StartMS: the step's start, warmup included
 }
 
 // runStep measures one step. It returns a result for every step that
@@ -48,6 +48,7 @@ func (e *executor) runStep(ctx context.Context, step Step, i, total int) (*schem
 	e.observe().StepStarted(step, i, total, r.live)
 	scr := e.startScrape(sctx)
 	cpu0 := cpuTime()
+	r.start = time.Now() // before the collector starts: it only reads it
 	done := r.collect()
 	stats := load.Run(sctx, e.loadSpec(step), r.job)
 	close(r.out)
