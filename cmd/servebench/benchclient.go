@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/servebench/servebench/engine/benchclient"
+	"github.com/urfave/cli/v2"
+)
+
+func benchClientCommand() *cli.Command {
+	return &cli.Command{
+		Name: "bench-client",
+		Usage: "measure servebench's own client against the zero-latency simulator, " +
+			"in this process and in a separate one (see docs/performance.md)",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "quick", Usage: "small sizes: finishes in well under a minute"},
+			&cli.IntFlag{Name: "requests", Usage: "measured requests per throughput level (default: by mode)"},
+			&cli.IntSliceFlag{Name: "concurrency", Usage: "throughput levels (default: by mode)"},
+			&cli.IntFlag{Name: "streams", Usage: "streams held open for RSS per stream (0 skips; default: by mode)"},
+			&cli.IntFlag{Name: "big", Usage: "requests of the 1-token stage (0 skips; default: by mode)"},
+			&cli.BoolFlag{Name: "in-process-only", Usage: "skip every separate-process case"},
+			&cli.StringFlag{Name: "dir", Usage: "where temporary run directories go (default: the system temp dir)"},
+		},
+		Action: benchClientAction,
+	}
+}
+
+func benchClientAction(c *cli.Context) error {
+	cfg := benchclient.Full()
+	if c.Bool("quick") {
+		cfg = benchclient.Quick()
+	}
+	if c.IsSet("requests") {
+		cfg.Requests = c.Int("requests")
+	}
+	if c.IsSet("concurrency") {
+		cfg.Concurrency = c.IntSlice("concurrency")
+	}
+	if c.IsSet("streams") {
+		cfg.Streams = c.Int("streams")
+	}
+	if c.IsSet("big") {
+		cfg.BigRequests = c.Int("big")
+	}
+	cfg.Dir = c.String("dir")
+	if !c.Bool("in-process-only") {
+		// The separate-process simulator is this very binary's `sim`.
+		exe, err := os.Executable()
+		if err != nil {
+			return &exitError{code: ExitRunFailed, err: fmt.Errorf("bench-client: find this executable: %w", err)}
+		}
+		cfg.SimCommand = []string{exe, "sim"}
+	}
+	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) }
+	rep, err := benchclient.Run(c.Context, cfg)
+	if rep != nil && len(rep.Results) > 0 {
+		if werr := benchclient.Write(c.App.Writer, rep); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return &exitError{code: ExitRunFailed, err: err}
+	}
+	return nil
+}

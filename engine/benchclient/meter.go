@@ -1,0 +1,113 @@
+package benchclient
+
+import (
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/servebench/servebench/engine"
+	"github.com/servebench/servebench/schema"
+)
+
+// rssInterval is how often VmRSS is sampled during a step: often enough to
+// catch the peak of a stage lasting seconds, rarely enough (a /proc read is
+// ~20 µs) to stay out of the CPU numbers.
+const rssInterval = 20 * time.Millisecond
+
+// meter is the engine.Observer that brackets every step with this
+// process's rusage and allocation counters and samples its RSS while the
+// step runs. Observer calls come from the executor goroutine, between
+// steps, so the brackets hold exactly one step's work: warmup, measured
+// requests, collection and requests.jsonl writing.
+type meter struct {
+	c       benchCase
+	begin   snapshot
+	sampler *rssSampler
+	results []Result
+}
+
+var _ engine.Observer = (*meter)(nil)
+
+// snapshot is the process counters at one instant.
+type snapshot struct {
+	cpu     time.Duration
+	mallocs uint64
+	bytes   uint64
+}
+
+func takeSnapshot() snapshot {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return snapshot{cpu: cpuTime(), mallocs: ms.Mallocs, bytes: ms.TotalAlloc}
+}
+
+// cpuTime is this process's user+system CPU time; with the server in
+// another process it is the client's alone.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func (m *meter) StepStarted(engine.Step, int, int, *engine.Live) {
+	m.sampler = startRSSSampler(rssInterval)
+	m.begin = takeSnapshot()
+}
+
+func (m *meter) StepFinished(st *schema.StageResult) {
+	end := takeSnapshot()
+	peak := m.sampler.stop()
+	_, hwm := readRSS()
+	m.results = append(m.results, Result{
+		Case: m.c.name, Mode: m.c.mode, Stage: st.Stage, Concurrency: st.Concurrency,
+		OutputLen: st.OutputLen, Warmup: st.Warmup,
+		Completed: st.Metrics.Completed, Failed: st.Metrics.Failed,
+		Chunks: st.Metrics.TotalOutputTokens, Seconds: st.Metrics.DurationS,
+		ReqPerSec: st.Metrics.RequestThroughput, ChunksPerSec: st.Metrics.OutputThroughput,
+		CPU: end.cpu - m.begin.cpu, Allocs: end.mallocs - m.begin.mallocs, AllocBytes: end.bytes - m.begin.bytes,
+		TTFT: st.Metrics.TTFT, ITL: st.Metrics.ITL, E2EL: st.Metrics.E2EL, Queue: st.Client.QueueTime,
+		PeakRSS: peak, HWM: hwm, Bottleneck: st.Client.Bottleneck, Status: st.Status,
+	})
+}
+
+// rssSampler records the largest VmRSS seen until stopped.
+type rssSampler struct {
+	quit chan struct{}
+	wg   sync.WaitGroup
+	peak int64
+}
+
+func startRSSSampler(every time.Duration) *rssSampler {
+	s := &rssSampler{quit: make(chan struct{})}
+	s.sample()
+	s.wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-s.quit:
+				return
+			case <-t.C:
+				s.sample()
+			}
+		}
+	})
+	return s
+}
+
+func (s *rssSampler) sample() {
+	if rss, _ := readRSS(); rss > s.peak {
+		s.peak = rss
+	}
+}
+
+// stop ends the sampling, takes a last sample and returns the peak.
+func (s *rssSampler) stop() int64 {
+	close(s.quit)
+	s.wg.Wait()
+	s.sample()
+	return s.peak
+}
