@@ -23,6 +23,11 @@ func compareCommand() *cli.Command {
 			&cli.StringFlag{Name: "fail-on", Usage: "exit 1 when this expression holds for a matched stage, e.g. 'candidate.ttft.p99 > baseline.ttft.p99 * 1.10'"},
 			&cli.StringFlag{Name: "markdown", Usage: "also write the comparison as Markdown to `FILE`"},
 			&cli.StringFlag{Name: "html", Usage: "also write the comparison as HTML to `FILE`"},
+			&cli.Float64Flag{Name: "min-change", Value: compare.DefaultMinRelative * 100,
+				Usage: "smallest change, in `PERCENT`, called a regression or improvement even outside the noise"},
+			&cli.Float64Flag{Name: "confidence", Value: compare.DefaultConfidence,
+				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
+			&cli.BoolFlag{Name: "ignore-names", Usage: "match stage levels by level alone (an import against a run)"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
 		},
 		Action: compareAction,
@@ -41,11 +46,15 @@ func compareAction(c *cli.Context) error {
 		}
 		failOn = f
 	}
+	opts, err := compareOptions(c)
+	if err != nil {
+		return err
+	}
 	runs, reqs, err := readRuns(c.Args().Slice())
 	if err != nil {
 		return err
 	}
-	cmp := compare.Compare(runs, reqs, compare.Options{})
+	cmp := compare.Compare(runs, reqs, opts)
 	if err := compare.CompareTerminal(c.App.Writer, cmp, useColor(c, c.App.Writer)); err != nil {
 		return err
 	}
@@ -58,6 +67,20 @@ func compareAction(c *cli.Context) error {
 		}
 	}
 	return nil
+}
+
+// compareOptions reads the noise flags. The floor matters in practice: two
+// runs of one configuration drift by a few percent on a busy machine, which
+// a per-request bootstrap cannot see, so CI gates on noisy hosts raise it.
+func compareOptions(c *cli.Context) (compare.Options, error) {
+	minChange, conf := c.Float64("min-change"), c.Float64("confidence")
+	if minChange <= 0 || minChange >= 1000 {
+		return compare.Options{}, usagef("--min-change: want a percentage above 0, got %g", minChange)
+	}
+	if conf < 0.5 || conf > 0.999 {
+		return compare.Options{}, usagef("--confidence: want a level between 0.5 and 0.999, got %g", conf)
+	}
+	return compare.Options{MinRelative: minChange / 100, Confidence: conf, IgnoreNames: c.Bool("ignore-names")}, nil
 }
 
 // readRuns reads each run and, where it was saved, its requests.jsonl for
