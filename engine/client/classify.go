@@ -80,7 +80,7 @@ func classifyError(status int, err error) *schema.RequestFailure {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		kind = schema.FailConnRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), serverClosedIdle(err):
 		kind = schema.FailConnReset
 	case errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrLineTooLong):
 		kind = schema.FailTooLarge
@@ -90,6 +90,13 @@ func classifyError(status int, err error) *schema.RequestFailure {
 		kind = schema.FailMalformed
 	}
 	return &schema.RequestFailure{Kind: kind, Status: status, Message: excerpt(err.Error())}
+}
+
+// serverClosedIdle recognises net/http's unexported error for a keep-alive
+// connection the server closed just as a request went out on it: a server
+// going away mid-run, which is a reset, not an unknown failure.
+func serverClosedIdle(err error) bool {
+	return strings.Contains(err.Error(), "server closed idle connection")
 }
 
 // bodyMessage extracts the human message of an OpenAI-style error body

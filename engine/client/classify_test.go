@@ -105,6 +105,7 @@ func TestClassifyErrors(t *testing.T) {
 		{fmt.Errorf("read: %w", syscall.ECONNRESET), schema.FailConnReset},
 		{io.ErrUnexpectedEOF, schema.FailConnReset},
 		{io.EOF, schema.FailConnReset},
+		{errors.New(`Post "http://127.0.0.1:1/v1/completions": http: server closed idle connection`), schema.FailConnReset},
 		{fmt.Errorf("x: %w", ErrResponseTooLarge), schema.FailTooLarge},
 		{fmt.Errorf("x: %w", ErrLineTooLong), schema.FailTooLarge},
 		{&streamErr{msg: "oom"}, schema.FailStreamError},
