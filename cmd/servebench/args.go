@@ -11,7 +11,9 @@ import (
 // stops parsing flags at the first positional argument. Everything after a
 // literal "--" stays where it is.
 func reorderArgs(app *cli.App, args []string) []string {
-	if len(args) < 2 {
+	// urfave/cli completes only when --generate-bash-completion is the last
+	// argument; the completion scripts put it there after the typed words.
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
 		return args
 	}
 	cmd := app.Command(args[1])

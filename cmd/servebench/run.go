@@ -63,6 +63,10 @@ func runAction(c *cli.Context) error {
 // loadScenario loads, overrides and re-validates a scenario file.
 func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
 	sc, err := schema.Load(path)
+	var diags *schema.Diagnostics
+	if err != nil && !errors.As(err, &diags) {
+		return nil, usageErr(err) // an unreadable scenario is a command-line error (2), not a failed run (3)
+	}
 	if err != nil {
 		return nil, err
 	}
