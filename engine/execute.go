@@ -76,6 +76,9 @@ type executor struct {
 	// textPrompts is set when pre-flight found that the server refuses
 	// token-id prompts.
 	textPrompts bool
+	// saveErr is the first failure to save the run after a stage; the run
+	// stops at the next step boundary.
+	saveErr error
 }
 
 func newExecutor(o Options) (*executor, error) {
@@ -144,6 +147,10 @@ func (e *executor) run(ctx context.Context) (err error) {
 		if err := e.runPlanned(ctx, step, i, total); err != nil {
 			return err
 		}
+		if e.saveErr != nil {
+			// No GPU time on stages whose results cannot be kept.
+			return &RunError{Err: fmt.Errorf("results cannot be saved, stopping the run: %w", e.saveErr)}
+		}
 	}
 	return nil
 }
@@ -163,8 +170,11 @@ func (e *executor) runPlanned(ctx context.Context, step Step, i, total int) erro
 // addStage records a finished stage and saves the run right away.
 func (e *executor) addStage(st *schema.StageResult) {
 	e.result.Stages = append(e.result.Stages, *st)
-	if err := e.save(); err != nil && e.o.Logf != nil {
-		e.o.Logf("warning: %v", err)
+	if err := e.save(); err != nil {
+		if e.saveErr == nil {
+			e.saveErr = err
+		}
+		e.logf("warning: %v", err)
 	}
 }
 
