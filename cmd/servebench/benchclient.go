@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/servebench/servebench/engine/benchclient"
 	"github.com/urfave/cli/v2"
@@ -19,7 +20,8 @@ func benchClientCommand() *cli.Command {
 			&cli.IntSliceFlag{Name: "concurrency", Usage: "throughput levels (default: by mode)"},
 			&cli.IntFlag{Name: "streams", Usage: "streams held open for RSS per stream (0 skips; default: by mode)"},
 			&cli.IntFlag{Name: "big", Usage: "requests of the 1-token stage (0 skips; default: by mode)"},
-			&cli.BoolFlag{Name: "in-process-only", Usage: "skip every separate-process case"},
+			&cli.StringFlag{Name: "mode", Value: "both", Usage: "where the simulator runs: both, in-process or process"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of this process (the client) to FILE"},
 			&cli.StringFlag{Name: "dir", Usage: "where temporary run directories go (default: the system temp dir)"},
 		},
 		Action: benchClientAction,
@@ -44,13 +46,28 @@ func benchClientAction(c *cli.Context) error {
 		cfg.BigRequests = c.Int("big")
 	}
 	cfg.Dir = c.String("dir")
-	if !c.Bool("in-process-only") {
+	switch c.String("mode") {
+	case "both":
+	case benchclient.ModeInProcess:
+	case benchclient.ModeProcess:
+		cfg.SkipInProcess = true
+	default:
+		return usageErr(fmt.Errorf("bench-client: --mode %q: want both, in-process or process", c.String("mode")))
+	}
+	if c.String("mode") != benchclient.ModeInProcess {
 		// The separate-process simulator is this very binary's `sim`.
 		exe, err := os.Executable()
 		if err != nil {
 			return &exitError{code: ExitRunFailed, err: fmt.Errorf("bench-client: find this executable: %w", err)}
 		}
 		cfg.SimCommand = []string{exe, "sim"}
+	}
+	if path := c.String("cpuprofile"); path != "" {
+		stop, err := startCPUProfile(path)
+		if err != nil {
+			return &exitError{code: ExitRunFailed, err: err}
+		}
+		defer stop()
 	}
 	cfg.Logf = func(format string, args ...any) { fmt.Fprintf(c.App.ErrWriter, format+"\n", args...) }
 	rep, err := benchclient.Run(c.Context, cfg)
@@ -63,4 +80,18 @@ func benchClientAction(c *cli.Context) error {
 		return &exitError{code: ExitRunFailed, err: err}
 	}
 	return nil
+}
+
+// startCPUProfile profiles this process until the returned func is called;
+// with a separate-process simulator that is the client alone.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench-client: cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench-client: cpu profile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

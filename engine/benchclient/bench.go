@@ -33,6 +33,8 @@ type Config struct {
 	SimCommand []string
 	// SimEnv is added to the simulator process's environment.
 	SimEnv []string
+	// SkipInProcess skips the in-process throughput case.
+	SkipInProcess bool
 	// Dir holds the temporary run directories; "" means os.TempDir. Every
 	// run directory is removed afterwards (1M requests.jsonl lines are 150 MB).
 	Dir string

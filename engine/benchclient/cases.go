@@ -46,8 +46,10 @@ func (h *harness) cases() []benchCase {
 	if cfg.Requests > 0 && len(cfg.Concurrency) > 0 {
 		st := stageSpec{name: "throughput", concurrency: cfg.Concurrency, requests: cfg.Requests,
 			warmup: 64, input: cfg.InputLen, output: cfg.OutputLen}
-		cs = append(cs, benchCase{name: "throughput " + ModeInProcess, mode: ModeInProcess,
-			sim: zeroLatency, stages: []stageSpec{st}})
+		if !cfg.SkipInProcess {
+			cs = append(cs, benchCase{name: "throughput " + ModeInProcess, mode: ModeInProcess,
+				sim: zeroLatency, stages: []stageSpec{st}})
+		}
 		if cfg.SimCommand != nil {
 			cs = append(cs, benchCase{name: "throughput " + ModeProcess, mode: ModeProcess,
 				sim: zeroLatency, stages: []stageSpec{st}})

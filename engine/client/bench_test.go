@@ -60,3 +60,17 @@ func BenchmarkStream(b *testing.B) {
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/(n*tokens), "allocs/chunk")
 	b.ReportMetric(n/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkScanChunk measures the per-chunk JSON scan alone on a
+// vLLM-sized completions chunk.
+func BenchmarkScanChunk(b *testing.B) {
+	data := vllmStream(1)
+	data = data[len("data: "):]
+	data = data[:strings.IndexByte(string(data), '\n')]
+	var ch chunk
+	for b.Loop() {
+		if !scanChunk(data, &ch) || !ch.content {
+			b.Fatal("bad scan")
+		}
+	}
+}

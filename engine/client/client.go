@@ -150,6 +150,8 @@ func endpointPath(endpoint string) string {
 // newTransport keeps one idle connection per concurrent request, so a
 // closed loop never pays a TCP handshake inside its measurements, and turns
 // off compression: gzip would buffer the stream and blur every timestamp.
+// Its 4 KiB buffers (net/http's default) are per connection, that is per
+// in-flight stream; bodies and chunks larger than them pass through.
 func newTransport(maxConns int) *http.Transport {
 	return &http.Transport{
 		Proxy:               nil, // benchmarks measure the server, not a proxy from the environment
@@ -159,8 +161,8 @@ func newTransport(maxConns int) *http.Transport {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 		ForceAttemptHTTP2:   false,
-		ReadBufferSize:      16 << 10,
-		WriteBufferSize:     16 << 10,
+		ReadBufferSize:      4 << 10,
+		WriteBufferSize:     4 << 10,
 	}
 }
 
