@@ -162,6 +162,7 @@ func (e *executor) runPlanned(ctx context.Context, step Step, i, total int) erro
 	}
 	st, err := e.runStep(ctx, step, i, total)
 	if st != nil {
+		e.afterRepeat(step, st)
 		e.addStage(st)
 	}
 	return err

@@ -8,11 +8,34 @@ import (
 
 // evaluate runs every threshold that applies to the stage (global ones,
 // the stage's own, `when` filters permitting). Thresholds on the capacity
-// answer wait for the search to end: see judgeCapacity.
+// answer wait for the search to end (judgeCapacity), thresholds on repeat
+// intervals for the last repeat of the level (judgeRepeats).
 func (e *executor) evaluate(st *schema.StageResult) []schema.ThresholdResult {
+	return e.evaluateWhere(st, func(th *schema.CompiledThreshold) bool {
+		return !readsCapacity(th) && !readsRepeats(th)
+	})
+}
+
+// judgeCapacity evaluates the thresholds that read `capacity.` once the run
+// knows the answer, against the stage that gave it.
+func (e *executor) judgeCapacity(st *schema.StageResult) {
+	st.Thresholds = append(st.Thresholds, e.evaluateWhere(st, readsCapacity)...)
+}
+
+// judgeRepeats evaluates the thresholds that read `repeats.` (and not
+// `capacity.`, which judgeCapacity owns) on the last repeat of a level, once
+// run.Repeats holds the summary of every repeat.
+func (e *executor) judgeRepeats(st *schema.StageResult) {
+	st.Thresholds = append(st.Thresholds, e.evaluateWhere(st, func(th *schema.CompiledThreshold) bool {
+		return readsRepeats(th) && !readsCapacity(th)
+	})...)
+}
+
+// evaluateWhere runs the thresholds of the stage that keep selects.
+func (e *executor) evaluateWhere(st *schema.StageResult, keep func(*schema.CompiledThreshold) bool) []schema.ThresholdResult {
 	var out []schema.ThresholdResult
 	for _, th := range e.thresholds {
-		if !th.AppliesTo(st.Stage) || readsCapacity(th) {
+		if !th.AppliesTo(st.Stage) || !keep(th) {
 			continue
 		}
 		if res, applies := th.Evaluate(st, e.result); applies {
@@ -22,22 +45,14 @@ func (e *executor) evaluate(st *schema.StageResult) []schema.ThresholdResult {
 	return out
 }
 
-// judgeCapacity evaluates the thresholds that read `capacity.` once the run
-// knows the answer, against the stage that gave it.
-func (e *executor) judgeCapacity(st *schema.StageResult) {
-	for _, th := range e.thresholds {
-		if !th.AppliesTo(st.Stage) || !readsCapacity(th) {
-			continue
-		}
-		if res, applies := th.Evaluate(st, e.result); applies {
-			st.Thresholds = append(st.Thresholds, res)
-		}
-	}
-}
+func readsCapacity(th *schema.CompiledThreshold) bool { return reads(th, "capacity.") }
 
-func readsCapacity(th *schema.CompiledThreshold) bool {
+func readsRepeats(th *schema.CompiledThreshold) bool { return reads(th, "repeats.") }
+
+// reads reports whether the threshold reads a metric of the namespace prefix.
+func reads(th *schema.CompiledThreshold, prefix string) bool {
 	for _, name := range th.Reads() {
-		if strings.HasPrefix(name, "capacity.") {
+		if strings.HasPrefix(name, prefix) {
 			return true
 		}
 	}

@@ -1,37 +1,13 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
 )
 
-// repeatConfidence is the level of the intervals given for repeated stages.
-const repeatConfidence = 0.95
-
-// repeatMetrics are the metric paths summarised across repeats, named as in
-// threshold expressions.
-var repeatMetrics = []struct {
-	path string
-	get  func(m *schema.Metrics) float64
-}{
-	{"request_throughput", func(m *schema.Metrics) float64 { return m.RequestThroughput }},
-	{"output_throughput", func(m *schema.Metrics) float64 { return m.OutputThroughput }},
-	{"goodput", func(m *schema.Metrics) float64 { return m.Goodput }},
-	{"error_rate", func(m *schema.Metrics) float64 { return m.ErrorRate }},
-	{"ttft.mean", func(m *schema.Metrics) float64 { return m.TTFT.Mean }},
-	{"ttft.p50", func(m *schema.Metrics) float64 { return m.TTFT.Median }},
-	{"ttft.p99", func(m *schema.Metrics) float64 { v, _ := m.TTFT.P(99); return v }},
-	{"tpot.mean", func(m *schema.Metrics) float64 { return m.TPOT.Mean }},
-	{"tpot.p99", func(m *schema.Metrics) float64 { v, _ := m.TPOT.P(99); return v }},
-	{"itl.p99", func(m *schema.Metrics) float64 { v, _ := m.ITL.P(99); return v }},
-	{"e2el.mean", func(m *schema.Metrics) float64 { return m.E2EL.Mean }},
-	{"e2el.p99", func(m *schema.Metrics) float64 { v, _ := m.E2EL.P(99); return v }},
-}
-
 // summarizeRepeats gives each repeated stage level a mean and confidence
-// interval per metric, over the repeats that completed.
+// interval per metric of schema.RepeatedMetrics, over the repeats that
+// completed.
 func summarizeRepeats(stages []schema.StageResult) []schema.RepeatSummary {
 	groups := map[string][]*schema.Metrics{}
 	var order []string
@@ -40,25 +16,43 @@ func summarizeRepeats(stages []schema.StageResult) []schema.RepeatSummary {
 		if st.Repeat == 0 || st.Status != schema.StatusCompleted {
 			continue
 		}
-		key, _, _ := strings.Cut(st.ID, "#")
+		key := schema.RepeatKey(st.ID)
 		if _, seen := groups[key]; !seen {
 			order = append(order, key)
 		}
 		groups[key] = append(groups[key], &st.Metrics)
 	}
-	var out []schema.RepeatSummary
+	out := make([]schema.RepeatSummary, 0, len(order))
 	for _, key := range order {
-		ms := groups[key]
-		sum := schema.RepeatSummary{Key: key, N: len(ms), Level: repeatConfidence,
-			Metrics: map[string]schema.Interval{}}
-		for _, rm := range repeatMetrics {
-			vals := make([]float64, len(ms))
-			for i, m := range ms {
-				vals[i] = rm.get(m)
-			}
-			sum.Metrics[rm.path] = metrics.MeanCI(vals, repeatConfidence)
-		}
-		out = append(out, sum)
+		out = append(out, summarizeLevel(key, groups[key]))
 	}
 	return out
+}
+
+func summarizeLevel(key string, ms []*schema.Metrics) schema.RepeatSummary {
+	sum := schema.RepeatSummary{Key: key, N: len(ms), Level: schema.RepeatConfidence,
+		Metrics: make(map[string]schema.Interval, len(schema.RepeatedMetrics))}
+	vals := make([]float64, len(ms))
+	for _, rm := range schema.RepeatedMetrics {
+		for i, m := range ms {
+			vals[i] = rm.Get(m)
+		}
+		sum.Metrics[rm.Name] = metrics.MeanCI(vals, schema.RepeatConfidence)
+	}
+	return sum
+}
+
+// afterRepeat keeps run.Repeats current as repeats finish, so run.json
+// saved mid-run already carries the intervals so far. After the last repeat
+// of a level it judges the thresholds that read `repeats.` on that repeat:
+// only then is every repeat of the level known. st is not yet in the run.
+func (e *executor) afterRepeat(step Step, st *schema.StageResult) {
+	if step.Repeat == 0 {
+		return
+	}
+	stages := append(e.result.Stages[:len(e.result.Stages):len(e.result.Stages)], *st)
+	e.result.Repeats = summarizeRepeats(stages)
+	if step.Repeat == step.Stage.Repeat && st.Status == schema.StatusCompleted {
+		e.judgeRepeats(st)
+	}
 }

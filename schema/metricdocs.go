@@ -45,7 +45,9 @@ func WriteMetricReference(w io.Writer) error {
 		}
 	}
 	_, err := fmt.Fprint(w, "\nEvery distribution also offers each percentile listed in report.percentiles, "+
-		"named pNN with the dot replaced by an underscore (99.9 -> `p99_9`).\n")
+		"named pNN with the dot replaced by an underscore (99.9 -> `p99_9`). "+
+		"Thresholds that read `repeats.` are judged once per repeated level, on its last repeat, "+
+		"when every repeat is known.\n")
 	return err
 }
 
@@ -177,6 +179,7 @@ var metricTree = []metric{
 		num("concurrency", "requests", "highest passing concurrency of the run's capacity search (0: none)", capacity("concurrency")),
 		num("rate", "req/s", "highest passing rate of the run's capacity search (0: none)", capacity("rate")),
 	),
+	repeatsGroup(),
 }
 
 // metricNames lists every leaf name, for "did you mean" hints.

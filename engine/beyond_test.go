@@ -1,0 +1,256 @@
+package engine
+
+// End-to-end tests of the features beyond the fixed-level sweep: capacity
+// search, server metrics and repeated stages, each run against the built-in
+// simulator (or a fake server) and checked in run.json and the reports.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/servebench/servebench/reports"
+	"github.com/servebench/servebench/schema"
+)
+
+// The saturation scenario: the simulator runs at most satSeqs sequences at
+// once, and a decode step is slow enough that a request queued behind a full
+// batch waits a whole generation. The TTFT bound is derived from the
+// simulator's timing model (engine/sim/scheduler.go), not from a measurement:
+//
+//   - a step lasts decode_step + running·decode_per_seq + admitted prompt
+//     tokens·prefill_per_token, so at most satStep below;
+//   - at concurrency ≤ satSeqs every request is admitted at the next step
+//     boundary, so its first token comes within two steps: ≤ 2·satStep;
+//   - at concurrency > satSeqs the requests beyond the batch wait for the
+//     first completion, satOutput steps after the start: the largest TTFT is
+//     ≥ (satOutput−1)·satDecode. With satRequests values, p99 interpolates
+//     0.85 of the way to the maximum, so p99 ≥ 0.85·(satOutput−1)·satDecode.
+//
+// satBound sits far from both: ~10× the passing bound, ~2× below the failing one.
+const (
+	satSeqs       = 8
+	satDecode     = 5 * time.Millisecond
+	satPerSeq     = 10 * time.Microsecond
+	satPrefillTok = time.Microsecond
+	satInput      = 8
+	satOutput     = 48
+	satRequests   = 16
+	satStep       = satDecode + satSeqs*satPerSeq + satSeqs*satInput*satPrefillTok
+	satPassMax    = 2 * satStep
+	satFailMin    = (satOutput - 1) * satDecode * 85 / 100
+	satBound      = 100 * time.Millisecond
+)
+
+func TestSaturationBoundSeparatesTheLevels(t *testing.T) {
+	if !(satPassMax*5 < satBound && satBound*3/2 < satFailMin) {
+		t.Fatalf("bound %v is not well between the passing TTFT ≤ %v and the failing p99 ≥ %v",
+			satBound, satPassMax, satFailMin)
+	}
+}
+
+func TestCapacitySearchFindsTheSimulatorSaturation(t *testing.T) {
+	sc := scenario(t, fmt.Sprintf(`
+version: 1
+name: capacity
+server:
+  builtin: {max_num_seqs: %d, decode_step: %s, decode_per_seq: %s, prefill_per_token: %s}
+profiles:
+  p: {input: %d, output: %d}
+thresholds:
+  - name: capacity floor
+    expr: capacity.concurrency >= %d
+stages:
+  - name: cap
+    profile: p
+    search:
+      concurrency: {from: 4, to: 64}
+      resolution: 1
+      max_probes: 8
+    requests: %d
+    warmup: 0
+    thresholds:
+      - expr: ttft.p99 < %d
+`, satSeqs, satDecode, satPerSeq, satPrefillTok, satInput, satOutput, satSeqs, satRequests, satBound.Milliseconds()))
+	run, dir, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Capacity) != 1 {
+		t.Fatalf("%d capacity results, want 1", len(run.Capacity))
+	}
+	c := run.Capacity[0]
+	for _, p := range c.Probes {
+		if st := stageByID(run, p.StageID); st != nil {
+			t.Logf("probe c=%v passed=%v ttft.p99=%.1fms", p.Level, p.Passed, st.Metrics.TTFT.Percentiles["p99"])
+		}
+	}
+	if !c.Found || math.Abs(c.Value-satSeqs) > c.Resolution || c.Resolution != 1 {
+		t.Errorf("answer %v (found %v), want %d within the resolution %v", c.Value, c.Found, satSeqs, c.Resolution)
+	}
+	if c.FirstFailing <= c.Value || c.FirstFailing-c.Value > c.Resolution || !strings.Contains(c.FailedThreshold, "ttft.p99") {
+		t.Errorf("first failing %v (%q), want within %v above %v and the ttft threshold",
+			c.FirstFailing, c.FailedThreshold, c.Resolution, c.Value)
+	}
+	// A monotone SLO saturating at 8: sweep 4, 8, 16, then bisect (8, 16).
+	if got, want := probeLevels(c), []float64{4, 8, 16, 12, 10, 9}; !slices.Equal(got, want) {
+		t.Errorf("probes %v, want %v", got, want)
+	}
+	checkProbesAreStages(t, run, c, 8)
+	if !run.Passed {
+		t.Errorf("run failed, but only probes above the answer failed: %+v", run.Stages)
+	}
+	best := stageByID(run, c.Probes[slices.IndexFunc(c.Probes, func(p schema.Probe) bool { return p.Level == c.Value })].StageID)
+	if r := thresholdByExpr(best, "capacity.concurrency >= 8"); r == nil || !r.Passed || r.Values["capacity.concurrency"] != satSeqs {
+		t.Errorf("capacity threshold on the best probe: %+v", r)
+	}
+	if saved := readRunFile(t, dir); len(saved.Capacity) != 1 || len(saved.Capacity[0].Probes) != len(c.Probes) {
+		t.Errorf("run.json capacity: %+v", saved.Capacity)
+	}
+	checkReportsShowProbes(t, run, c)
+}
+
+func TestRateCapacitySearch(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: rate-capacity
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us}
+profiles:
+  p: {input: 8, output: 4}
+thresholds:
+  - expr: capacity.rate >= 40
+stages:
+  - name: rcap
+    profile: p
+    search:
+      rate: {from: 20, to: 160}
+      resolution: 10
+      max_probes: 6
+    requests: 6
+    warmup: 0
+    thresholds:
+      - expr: rate <= 50
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Capacity) != 1 {
+		t.Fatalf("%d capacity results, want 1", len(run.Capacity))
+	}
+	c := run.Capacity[0]
+	if c.Dimension != "rate" || !c.Found || math.Abs(c.Value-50) > c.Resolution || c.FirstFailing-c.Value > c.Resolution {
+		t.Errorf("rate search: %+v, want about 50 within %v", c, c.Resolution)
+	}
+	if got, want := probeLevels(c), []float64{20, 40, 80, 60, 50}; !slices.Equal(got, want) {
+		t.Errorf("probes %v, want %v", got, want)
+	}
+	checkProbesAreStages(t, run, c, 6)
+	for _, p := range c.Probes {
+		if st := stageByID(run, p.StageID); st == nil || st.Rate != p.Level || st.Metrics.Completed != 6 {
+			t.Errorf("probe %v: stage %+v", p.Level, st)
+		}
+	}
+	if !run.Passed {
+		t.Error("run failed")
+	}
+}
+
+func probeLevels(c schema.CapacityResult) []float64 {
+	out := make([]float64, len(c.Probes))
+	for i, p := range c.Probes {
+		out[i] = p.Level
+	}
+	return out
+}
+
+// checkProbesAreStages checks that every probe is a stage result marked as
+// a probe, and that the search kept within its probe budget.
+func checkProbesAreStages(t *testing.T, run *schema.Run, c schema.CapacityResult, maxProbes int) {
+	t.Helper()
+	if len(c.Probes) == 0 || len(c.Probes) > maxProbes {
+		t.Errorf("%d probes, want 1..%d", len(c.Probes), maxProbes)
+	}
+	probes := 0
+	for _, st := range run.Stages {
+		if st.Probe {
+			probes++
+		}
+	}
+	if probes != len(c.Probes) {
+		t.Errorf("%d probe stages for %d probes", probes, len(c.Probes))
+	}
+	for _, p := range c.Probes {
+		st := stageByID(run, p.StageID)
+		if st == nil || !st.Probe || st.Passed() != p.Passed || st.Status != schema.StatusCompleted {
+			t.Errorf("probe %v (%s): stage %+v", p.Level, p.StageID, st)
+		}
+	}
+}
+
+// checkReportsShowProbes renders the terminal, Markdown and HTML reports
+// and looks for the answer and the probe sequence in each.
+func checkReportsShowProbes(t *testing.T, run *schema.Run, c schema.CapacityResult) {
+	t.Helper()
+	seq := "probes:"
+	for _, p := range c.Probes {
+		mark := "✔"
+		if !p.Passed {
+			mark = "✗"
+		}
+		seq += fmt.Sprintf(" %v%s", p.Level, mark)
+	}
+	answer := fmt.Sprintf("max concurrency %v, first failing %v", c.Value, c.FirstFailing)
+	var term, md, html bytes.Buffer
+	if err := reports.Terminal(&term, run, "", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := reports.Markdown(&md, run); err != nil {
+		t.Fatal(err)
+	}
+	if err := reports.HTML(&html, run); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String()} {
+		if !strings.Contains(out, answer) || !strings.Contains(out, seq) {
+			t.Errorf("%s report lacks %q or %q:\n%s", name, answer, seq, out)
+		}
+	}
+	h := html.String()
+	if !strings.Contains(h, "Capacity search") || !strings.Contains(h, answer) {
+		t.Errorf("HTML report lacks the capacity answer %q", answer)
+	}
+	for i, p := range c.Probes {
+		row := fmt.Sprintf(`<td class="num">%d</td><td class="num">%v</td>`, i+1, p.Level)
+		if !strings.Contains(h, row) || !strings.Contains(h, p.StageID) {
+			t.Errorf("HTML report lacks probe %d at %v (%s)", i+1, p.Level, p.StageID)
+		}
+	}
+}
+
+func stageByID(run *schema.Run, id string) *schema.StageResult {
+	for i := range run.Stages {
+		if run.Stages[i].ID == id {
+			return &run.Stages[i]
+		}
+	}
+	return nil
+}
+
+func thresholdByExpr(st *schema.StageResult, expr string) *schema.ThresholdResult {
+	if st == nil {
+		return nil
+	}
+	for i := range st.Thresholds {
+		if st.Thresholds[i].Expr == expr {
+			return &st.Thresholds[i]
+		}
+	}
+	return nil
+}
