@@ -18,9 +18,12 @@ lint:
     go vet ./...
     test -z "$(gofmt -l .)"
 
-# client, simulator and aggregation benchmarks (see docs/performance.md)
-bench:
+# client, simulator and aggregation micro-benchmarks, then the client
+# harness against the zero-latency simulator (see docs/performance.md);
+# `just bench full` runs the full sizes behind the documented numbers
+bench mode="quick":
     go test -run '^$' -bench . -benchmem ./engine/...
+    go run ./cmd/servebench bench-client {{ if mode == "full" { "" } else { "--quick" } }}
 
 # regenerate golden files of the reports and the JSON Schema
 golden:
