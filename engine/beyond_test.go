@@ -254,3 +254,113 @@ func thresholdByExpr(st *schema.StageResult, expr string) *schema.ThresholdResul
 	}
 	return nil
 }
+
+func TestServerMetricsOfTheSimulatorReachRunJSONAndReports(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: server-metrics
+server:
+  builtin: {decode_step: 2ms, decode_per_seq: 10us, prefill_per_token: 1us}
+  metrics: {interval: 20ms}
+profiles:
+  p: {input: 32, output: 16}
+thresholds:
+  - expr: server.num_requests_running.max >= 1
+stages:
+  - name: s
+    profile: p
+    concurrency: 4
+    requests: 40
+    warmup: 0
+`)
+	run, dir, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := readRunFile(t, dir).Stages[0]
+	sm := st.Server
+	if sm == nil || !sm.Available {
+		t.Fatalf("run.json has no server metrics: %+v (notes %v)", sm, run.Notes)
+	}
+	for _, name := range []string{"kv_cache_usage", "num_requests_running", "num_requests_waiting"} {
+		i := slices.IndexFunc(sm.Series, func(s schema.Series) bool { return s.Name == name })
+		if i < 0 || len(sm.Series[i].T) < 2 || len(sm.Series[i].T) != len(sm.Series[i].Values) {
+			t.Errorf("series %s missing or shorter than two samples: %+v", name, sm.Series)
+		}
+	}
+	if g := sm.Gauges["num_requests_running"]; g.Max < 1 || g.Max > 4 {
+		t.Errorf("num_requests_running max %v, want 1..4 (the concurrency)", g.Max)
+	}
+	if g := sm.Gauges["kv_cache_usage"]; g.Max <= 0 || g.Max > 1 {
+		t.Errorf("kv_cache_usage max %v, want in (0, 1]", g.Max)
+	}
+	// The simulator counts a request's tokens just after its last chunk, so
+	// the final scrape may miss the requests still in flight at the end:
+	// at most one per concurrency slot.
+	m := st.Metrics
+	t.Logf("%d series, gauges %+v, counters %v; client saw %d output and %d input tokens",
+		len(sm.Series), sm.Gauges, sm.Counters, m.TotalOutputTokens, m.TotalInputTokens)
+	checkCounter(t, "generation_tokens", sm.Counters["generation_tokens"], float64(m.TotalOutputTokens), 4*16)
+	checkCounter(t, "prompt_tokens", sm.Counters["prompt_tokens"], float64(m.TotalInputTokens), 4*32)
+	th := thresholdByExpr(&run.Stages[0], "server.num_requests_running.max >= 1")
+	if th == nil || !th.Passed || th.Values["server.num_requests_running.max"] != sm.Gauges["num_requests_running"].Max {
+		t.Errorf("server threshold: %+v, gauges %+v", th, sm.Gauges)
+	}
+	var html bytes.Buffer
+	if err := reports.HTML(&html, run); err != nil {
+		t.Fatal(err)
+	}
+	h := html.String()
+	for _, caption := range []string{st.ID + ": server ratio", st.ID + ": server count"} {
+		i := strings.Index(h, "<figcaption>"+caption+"</figcaption>")
+		if i < 0 || !strings.HasPrefix(h[i+len("<figcaption>"+caption+"</figcaption>"):], "<svg") {
+			t.Errorf("HTML report has no SVG chart %q", caption)
+		}
+	}
+}
+
+func checkCounter(t *testing.T, name string, got, want, slack float64) {
+	t.Helper()
+	if want <= 0 || got > want || got < want-slack {
+		t.Errorf("server counter %s increased by %v, want %v (at most %v less)", name, got, want, slack)
+	}
+}
+
+func TestServerWithoutMetricsGetsANote(t *testing.T) {
+	url := startFake(t, &fakeServer{ttft: time.Millisecond, itl: time.Millisecond, maxModelLen: 4096})
+	sc := scenario(t, `
+version: 1
+name: no-metrics
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 4}
+stages:
+  - name: s
+    profile: p
+    concurrency: 2
+    requests: 4
+`)
+	run, dir, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := readRunFile(t, dir)
+	if !saved.Passed || saved.Status != schema.StatusCompleted || saved.Stages[0].Metrics.Completed != 4 {
+		t.Errorf("run: passed %v status %q stages %+v", saved.Passed, saved.Status, saved.Stages)
+	}
+	if len(saved.Notes) != 1 || !strings.Contains(saved.Notes[0], "/metrics") || !strings.Contains(saved.Notes[0], "not collected") {
+		t.Errorf("notes %q, want one saying /metrics was not collected", saved.Notes)
+	}
+	t.Logf("note: %s", saved.Notes[0])
+	if saved.Stages[0].Server != nil {
+		t.Errorf("stage has server metrics from a server without /metrics: %+v", saved.Stages[0].Server)
+	}
+	var term bytes.Buffer
+	if err := reports.Terminal(&term, run, "", false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(term.String(), saved.Notes[0]) {
+		t.Errorf("terminal report does not show the note:\n%s", term.String())
+	}
+}
