@@ -364,3 +364,97 @@ stages:
 		t.Errorf("terminal report does not show the note:\n%s", term.String())
 	}
 }
+
+// repeatScenario repeats one level n times on a simulator that fails 30% of
+// requests. At concurrency 1 the simulator sees the same request sequence in
+// every run, and its fault decisions follow the seed and the arrival index,
+// so each repeat's error rate is a fixed number: the intervals below depend
+// on the shape of the data, never on this machine's timing.
+func repeatScenario(t *testing.T, n int) *schema.Scenario {
+	return scenario(t, fmt.Sprintf(`
+version: 1
+name: repeats
+seed: 7
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us, faults: {error_rate: 0.3}}
+profiles:
+  p: {input: 8, output: 4}
+stages:
+  - name: r
+    profile: p
+    concurrency: 1
+    requests: 20
+    warmup: 0
+    repeat: %d
+    thresholds:
+      - {name: holds, expr: repeats.error_rate.hi < 0.9}
+      - {name: fails, expr: repeats.error_rate.lo > 0.9}
+`, n))
+}
+
+func TestRepeatIntervalsShrinkAndGateThresholds(t *testing.T) {
+	width := map[int]float64{}
+	rates := map[int][]float64{}
+	for _, n := range []int{3, 8} {
+		run, dir, err := execute(t, context.Background(), repeatScenario(t, n))
+		if err != nil {
+			t.Fatal(err)
+		}
+		iv := checkRepeatRun(t, run, n)
+		width[n] = iv.Hi - iv.Lo
+		for _, st := range run.Stages {
+			rates[n] = append(rates[n], st.Metrics.ErrorRate)
+		}
+		t.Logf("repeat %d: error rates %v -> mean %.4f, 95%% interval [%.4f, %.4f]", n, rates[n], iv.Mean, iv.Lo, iv.Hi)
+		if saved := readRunFile(t, dir); len(saved.Repeats) != 1 || saved.Repeats[0].Metrics["error_rate"] != iv {
+			t.Errorf("run.json repeats %+v, want the error_rate interval %+v", saved.Repeats, iv)
+		}
+	}
+	if !slices.Equal(rates[3], rates[8][:3]) {
+		t.Fatalf("the first repeats differ between runs (%v vs %v): the data is not reproducible", rates[3], rates[8][:3])
+	}
+	if !(width[8] < width[3]) || width[8] <= 0 {
+		t.Errorf("interval width with 8 repeats %.4f, with 3 repeats %.4f: want narrower with more repeats", width[8], width[3])
+	}
+}
+
+// checkRepeatRun checks the run's summary of its one repeated level and that
+// thresholds on repeats.* were judged once, on the last repeat, against it.
+func checkRepeatRun(t *testing.T, run *schema.Run, n int) schema.Interval {
+	t.Helper()
+	if len(run.Stages) != n || len(run.Repeats) != 1 {
+		t.Fatalf("%d stages and %d repeat summaries, want %d and 1", len(run.Stages), len(run.Repeats), n)
+	}
+	sum := run.Repeats[0]
+	if sum.Key != "r/p/c1" || sum.N != n || sum.Level != 0.95 || len(sum.Metrics) != len(schema.RepeatedMetrics) {
+		t.Errorf("summary %+v", sum)
+	}
+	iv := sum.Metrics["error_rate"]
+	var mean float64
+	for _, st := range run.Stages {
+		mean += st.Metrics.ErrorRate / float64(n)
+	}
+	if math.Abs(iv.Mean-mean) > 1e-12 || !(iv.Lo <= iv.Mean && iv.Mean <= iv.Hi) {
+		t.Errorf("error_rate interval %+v, want around the mean of the repeats %v", iv, mean)
+	}
+	for i, st := range run.Stages[:n-1] {
+		if len(st.Thresholds) != 0 {
+			t.Errorf("repeat %d judged %+v before every repeat was known", i+1, st.Thresholds)
+		}
+	}
+	last := &run.Stages[n-1]
+	holds, fails := thresholdByExpr(last, "repeats.error_rate.hi < 0.9"), thresholdByExpr(last, "repeats.error_rate.lo > 0.9")
+	if len(last.Thresholds) != 2 || holds == nil || fails == nil {
+		t.Fatalf("last repeat thresholds %+v, want the two on repeats", last.Thresholds)
+	}
+	if !holds.Passed || holds.Values["repeats.error_rate.hi"] != iv.Hi {
+		t.Errorf("repeats.error_rate.hi < 0.9: %+v, want passed reading %v", holds, iv.Hi)
+	}
+	if fails.Passed || fails.Values["repeats.error_rate.lo"] != iv.Lo {
+		t.Errorf("repeats.error_rate.lo > 0.9: %+v, want failed reading %v", fails, iv.Lo)
+	}
+	if run.Passed {
+		t.Error("run passed although a threshold on repeats failed")
+	}
+	return iv
+}
