@@ -101,6 +101,7 @@ func sections(run *schema.Run) []section {
 	all := []section{
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
+		{"Repeats", repeatLines(run)},
 		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},
