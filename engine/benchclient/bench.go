@@ -78,8 +78,9 @@ type Report struct {
 	BigHWM int64
 }
 
-// Run measures every case of cfg in order: in-process throughput,
-// separate-process throughput, in-flight streams, then the big stage (last,
+// Run measures every case of cfg in order: in-flight streams (first, so
+// that no freed heap of an earlier case hides their memory), in-process
+// throughput, separate-process throughput, then the big stage (last,
 // because its VmHWM covers everything before it).
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	dir, err := os.MkdirTemp(cfg.Dir, "servebench-bench-client-")

@@ -66,7 +66,7 @@ func TestSuiteSmoke(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 2 modes x 2 levels, the one-stream and streams levels, the big stage.
+	// The one-stream and streams levels, 2 modes x 2 levels, the big stage.
 	if got := len(rep.Results); got != 7 {
 		t.Fatalf("got %d results, want 7: %+v", got, rep.Results)
 	}

@@ -43,6 +43,11 @@ var zeroLatency = simSpec{zeroLatency: true}
 func (h *harness) cases() []benchCase {
 	cfg := h.cfg
 	var cs []benchCase
+	// Streams first: in a fresh process, freed heap from earlier cases
+	// cannot absorb the streams' memory and understate it.
+	if cfg.Streams > 1 && cfg.SimCommand != nil {
+		cs = append(cs, h.streamsCase())
+	}
 	if cfg.Requests > 0 && len(cfg.Concurrency) > 0 {
 		st := stageSpec{name: "throughput", concurrency: cfg.Concurrency, requests: cfg.Requests,
 			warmup: 64, input: cfg.InputLen, output: cfg.OutputLen}
@@ -54,9 +59,6 @@ func (h *harness) cases() []benchCase {
 			cs = append(cs, benchCase{name: "throughput " + ModeProcess, mode: ModeProcess,
 				sim: zeroLatency, stages: []stageSpec{st}})
 		}
-	}
-	if cfg.Streams > 1 && cfg.SimCommand != nil {
-		cs = append(cs, h.streamsCase())
 	}
 	if cfg.BigRequests > 0 && cfg.SimCommand != nil {
 		cs = append(cs, h.bigCase())
