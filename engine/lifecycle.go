@@ -23,6 +23,7 @@ func (e *executor) startServer(ctx context.Context) error {
 		FollowLog: e.o.FollowServerLog,
 		Builtin:   e.startBuiltin,
 		Logf:      e.logf,
+		Secrets:   e.sc.SecretValues(),
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -118,6 +119,7 @@ func (e *executor) clientConfig(url string, conns int) client.Config {
 		MaxConns:  max(conns, 1),
 		IgnoreEOS: boolOr(api.IgnoreEOS, true),
 		Stream:    boolOr(api.Stream, true),
+		Secrets:   e.sc.SecretValues(),
 	}
 }
 

@@ -3,6 +3,7 @@ package schema
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // ProfileFor resolves a profile name: the scenario's own profiles override
@@ -47,7 +48,52 @@ func (s *Scenario) Redacted() *Scenario {
 			}
 		}
 	}
+	// ${VAR} expansion can put a secret into argv too (--api-key ${KEY}).
+	secrets := s.SecretValues()
+	c.Server.Command = hideValues(s.Server.Command, secrets)
+	if s.Server.Docker != nil {
+		d := *s.Server.Docker
+		d.Args, d.Options = hideValues(d.Args, secrets), hideValues(d.Options, secrets)
+		c.Server.Docker = &d
+	}
 	return &c
+}
+
+// hideValues returns a copy of args with every secret value replaced.
+func hideValues(args, secrets []string) []string {
+	if args == nil || len(secrets) == 0 {
+		return args
+	}
+	out := slices.Clone(args)
+	for i := range out {
+		for _, v := range secrets {
+			out[i] = strings.ReplaceAll(out[i], v, RedactedValue)
+		}
+	}
+	return out
+}
+
+// minSecretLen is the shortest value SecretValues hides: replacing a value
+// of one to three characters everywhere would garble logs and hide nothing
+// worth hiding.
+const minSecretLen = 4
+
+// SecretValues lists the values Redacted hides (the API key, every header
+// value and the server.env values named in server.secrets), for scrubbing
+// text servebench does not control: error bodies a server echoes and the
+// server's own log.
+func (s *Scenario) SecretValues() []string {
+	vals := []string{s.API.APIKey}
+	for _, v := range s.API.Headers {
+		vals = append(vals, v)
+	}
+	for _, k := range s.Server.Secrets {
+		vals = append(vals, s.Server.Env[k])
+	}
+	vals = slices.DeleteFunc(vals, func(v string) bool { return len(v) < minSecretLen })
+	// Longest first, so a secret that contains another is hidden whole.
+	slices.SortStableFunc(vals, func(a, b string) int { return len(b) - len(a) })
+	return vals
 }
 
 func redactAll(m map[string]string) map[string]string {

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -44,6 +45,9 @@ type Config struct {
 	MaxResponseBytes int64
 	// MaxLineBytes bounds one SSE line; default DefaultMaxLineBytes.
 	MaxLineBytes int
+	// Secrets are more values to hide in failure messages, beside APIKey
+	// and the Headers values (a server may echo any of them in an error body).
+	Secrets []string
 }
 
 // Request is one prompt. Exactly one of TokenIDs (completions only) and
@@ -84,6 +88,7 @@ type Client struct {
 	cfg     Config
 	url     string
 	auth    string
+	secrets *strings.Replacer // nil: nothing to hide
 	headers http.Header
 	hc      *http.Client
 	readers sync.Pool // *SSEReader
@@ -101,9 +106,12 @@ func New(cfg Config) (*Client, error) {
 		c.auth = "Bearer " + cfg.APIKey
 	}
 	c.headers = make(http.Header, len(cfg.Headers)+3)
+	secrets := append([]string{cfg.APIKey}, cfg.Secrets...)
 	for k, v := range cfg.Headers {
 		c.headers.Set(k, v)
+		secrets = append(secrets, v)
 	}
+	c.secrets = secretReplacer(secrets)
 	c.headers.Set("Content-Type", "application/json")
 	if c.auth != "" {
 		c.headers.Set("Authorization", c.auth)
@@ -171,12 +179,28 @@ func (c *Client) Close() {
 	c.hc.CloseIdleConnections()
 }
 
-// scrub removes the client's own API key from a failure message.
+// scrub removes the client's API key, header values and Secrets from a
+// failure message.
 func (c *Client) scrub(f *schema.RequestFailure) *schema.RequestFailure {
-	if f != nil && c.cfg.APIKey != "" && strings.Contains(f.Message, c.cfg.APIKey) {
-		f.Message = strings.ReplaceAll(f.Message, c.cfg.APIKey, "[redacted]")
+	if f != nil && c.secrets != nil {
+		f.Message = c.secrets.Replace(f.Message)
 	}
 	return f
+}
+
+// secretReplacer replaces every non-empty value with [redacted], longest
+// first so a secret containing another is hidden whole; nil when none.
+func secretReplacer(values []string) *strings.Replacer {
+	values = slices.DeleteFunc(slices.Clone(values), func(v string) bool { return v == "" })
+	if len(values) == 0 {
+		return nil
+	}
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+	pairs := make([]string, 0, 2*len(values))
+	for _, v := range values {
+		pairs = append(pairs, v, "[redacted]")
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 // failure classifies err, telling the caller's cancellation (canceled, or

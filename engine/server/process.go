@@ -140,7 +140,7 @@ func launch(o Options, cmd *exec.Cmd) (*proc, error) {
 		logFile.Close()
 		return nil, fmt.Errorf("start server %q: %w; check server.command and PATH", cmd.Path, err)
 	}
-	secret := secretReplacer(o.Server.Env, o.Server.Secrets)
+	secret := secretReplacer(o.Server.Env, o.Server.Secrets, o.Secrets...)
 	p := &proc{
 		info:        schema.ServerInfo{URL: o.Server.URL, Command: redactAll(secret, cmd.Args), Log: o.Server.Log},
 		cmd:         cmd,

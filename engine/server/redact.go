@@ -9,11 +9,17 @@ import (
 const redacted = "***"
 
 // secretReplacer returns a replacer of the values of the server.env keys
-// named in server.secrets, or nil when there are none. Secrets must never be
-// written anywhere, yet vLLM prints its arguments (an --api-key among them)
-// at start-up, and argv lands in run.json: both pass through this.
-func secretReplacer(env map[string]string, secrets []string) *strings.Replacer {
+// named in server.secrets and of the extra values, or nil when there are
+// none. Secrets must never be written anywhere, yet vLLM prints its
+// arguments (an --api-key among them) at start-up, and argv lands in
+// run.json: both pass through this.
+func secretReplacer(env map[string]string, secrets []string, extra ...string) *strings.Replacer {
 	var values []string
+	for _, v := range extra {
+		if v != "" {
+			values = append(values, v)
+		}
+	}
 	for _, k := range secrets {
 		if v := env[k]; v != "" {
 			values = append(values, v)

@@ -39,6 +39,10 @@ type Options struct {
 	Builtin func(ctx context.Context) (url string, stop func(), err error)
 	// Logf receives progress lines such as "waiting for .../health (12s)"; nil drops them.
 	Logf func(format string, args ...any)
+	// Secrets are more values to hide in the server's log and argv, beside
+	// the server.secrets: the API key and header values, which a server
+	// that logs its requests would print.
+	Secrets []string
 }
 
 // Handle is a server that is ready to take requests.
