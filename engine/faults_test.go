@@ -5,12 +5,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -411,5 +414,81 @@ func TestProcessesWithEnvFindsAChild(t *testing.T) {
 	defer cmd.Process.Kill()
 	if pids := processesWithEnv("SERVEBENCH_TEST_MARKER=" + marker); !contains(pids, cmd.Process.Pid) {
 		t.Fatalf("scan found %v, want pid %d", pids, cmd.Process.Pid)
+	}
+}
+
+// floodServer answers the pre-flight probe normally, then misbehaves on
+// every request: one SSE line of 2 MiB ("line"), or an endless stream of
+// keep-alive comments ("size"). It records whether each flood ended because
+// the client hung up rather than because it ran out.
+type floodServer struct {
+	mode     string
+	requests atomic.Int64
+	cutOff   atomic.Int64 // floods the client hung up on
+}
+
+// floodCap bounds one flood, far above the client's 64 MiB response limit.
+const floodCap = 512 << 20
+
+func (f *floodServer) handler(w http.ResponseWriter, r *http.Request) {
+	if f.requests.Add(1) == 1 {
+		w.Header().Set("Content-Type", "text/event-stream")
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"text\":\" a\",\"finish_reason\":\"length\"}]}\n\ndata: [DONE]\n\n")
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"text\":\" a\",\"finish_reason\":null}]}\n\n")
+	var unit []byte
+	if f.mode == "line" {
+		unit = append([]byte("data: "), bytes.Repeat([]byte("x"), 2<<20)...)
+	} else {
+		unit = append(append([]byte(": "), bytes.Repeat([]byte("k"), 4<<10)...), '\n')
+	}
+	for sent := 0; sent < floodCap; sent += len(unit) {
+		if _, err := w.Write(unit); err != nil {
+			f.cutOff.Add(1)
+			return
+		}
+	}
+}
+
+// TestMisbehavingServerIsBounded: a server that sends an endless line or an
+// endless response cannot exhaust the client; each request fails as
+// response_too_large, the client hangs up, and every request is accounted for.
+func TestMisbehavingServerIsBounded(t *testing.T) {
+	for _, mode := range []string{"line", "size"} {
+		t.Run(mode, func(t *testing.T) {
+			f := &floodServer{mode: mode}
+			mux := http.NewServeMux()
+			mux.HandleFunc("GET /health", func(http.ResponseWriter, *http.Request) {})
+			mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, _ *http.Request) {
+				fmt.Fprint(w, `{"data":[{"id":"flood","max_model_len":4096}]}`)
+			})
+			mux.HandleFunc("POST /v1/completions", f.handler)
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			sc := scenario(t, `
+version: 1
+name: flood
+server: {url: `+srv.URL+`}
+profiles:
+  p: {input: 4, output: 4}
+stages:
+  - {name: s, profile: p, concurrency: 2, requests: 4}
+`)
+			run, dir, err := execute(t, context.Background(), sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved := checkSaved(t, dir, 1)
+			checkAccounting(t, saved, []string{schema.FailTooLarge})
+			if m := run.Stages[0].Metrics; m.Failed != 4 {
+				t.Errorf("failed %d of 4", m.Failed)
+			}
+			srv.Close() // waits for the handlers
+			if n := f.cutOff.Load(); n != 4 {
+				t.Errorf("the client hung up on %d of 4 floods", n)
+			}
+		})
 	}
 }
