@@ -30,21 +30,23 @@ import (
 //   - at concurrency > satSeqs the requests beyond the batch wait for the
 //     first completion, satOutput steps after the start: the largest TTFT is
 //     ≥ (satOutput−1)·satDecode. With satRequests values, p99 interpolates
-//     0.85 of the way to the maximum, so p99 ≥ 0.85·(satOutput−1)·satDecode.
+//     0.89 of the way to the maximum, so p99 ≥ 0.85·(satOutput−1)·satDecode.
 //
-// satBound sits far from both: ~10× the passing bound, ~2× below the failing one.
+// satBound sits far from both: >10× the passing bound, so that a stall of
+// this shared machine does not fail a level below saturation, and 1.6×
+// below the failing one, a floor that stalls only raise.
 const (
 	satSeqs       = 8
-	satDecode     = 5 * time.Millisecond
+	satDecode     = 10 * time.Millisecond
 	satPerSeq     = 10 * time.Microsecond
 	satPrefillTok = time.Microsecond
 	satInput      = 8
 	satOutput     = 48
-	satRequests   = 16
+	satRequests   = 12
 	satStep       = satDecode + satSeqs*satPerSeq + satSeqs*satInput*satPrefillTok
 	satPassMax    = 2 * satStep
 	satFailMin    = (satOutput - 1) * satDecode * 85 / 100
-	satBound      = 100 * time.Millisecond
+	satBound      = 250 * time.Millisecond
 )
 
 func TestSaturationBoundSeparatesTheLevels(t *testing.T) {
@@ -69,9 +71,9 @@ stages:
   - name: cap
     profile: p
     search:
-      concurrency: {from: 4, to: 64}
+      concurrency: {from: 8, to: 64}
       resolution: 1
-      max_probes: 8
+      max_probes: 6
     requests: %d
     warmup: 0
     thresholds:
@@ -97,11 +99,11 @@ stages:
 		t.Errorf("first failing %v (%q), want within %v above %v and the ttft threshold",
 			c.FirstFailing, c.FailedThreshold, c.Resolution, c.Value)
 	}
-	// A monotone SLO saturating at 8: sweep 4, 8, 16, then bisect (8, 16).
-	if got, want := probeLevels(c), []float64{4, 8, 16, 12, 10, 9}; !slices.Equal(got, want) {
+	// A monotone SLO saturating at 8: sweep 8, 16, then bisect (8, 16).
+	if got, want := probeLevels(c), []float64{8, 16, 12, 10, 9}; !slices.Equal(got, want) {
 		t.Errorf("probes %v, want %v", got, want)
 	}
-	checkProbesAreStages(t, run, c, 8)
+	checkProbesAreStages(t, run, c, 6)
 	if !run.Passed {
 		t.Errorf("run failed, but only probes above the answer failed: %+v", run.Stages)
 	}
@@ -477,5 +479,44 @@ func checkReportsShowRepeats(t *testing.T, run *schema.Run, iv schema.Interval) 
 		if !strings.Contains(out, want) || !strings.Contains(out, rate) {
 			t.Errorf("%s report lacks %q with %q:\n%s", name, want, rate, out)
 		}
+	}
+}
+
+// When even the lowest level fails there is no answer, and a threshold on it
+// must fail the run rather than go unchecked.
+func TestCapacityThresholdFailsWhenNoLevelPasses(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: no-capacity
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us}
+profiles:
+  p: {input: 8, output: 4}
+thresholds:
+  - expr: capacity.rate >= 20
+stages:
+  - name: rcap
+    profile: p
+    search:
+      rate: {from: 20, to: 80}
+    requests: 4
+    warmup: 0
+    thresholds:
+      - expr: rate <= 10
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := run.Capacity[0]
+	if c.Found || c.FirstFailing != 20 || len(c.Probes) != 1 {
+		t.Fatalf("capacity %+v, want nothing found and 20 failing", c)
+	}
+	r := thresholdByExpr(stageByID(run, c.Probes[0].StageID), "capacity.rate >= 20")
+	if r == nil || r.Passed || r.Values["capacity.rate"] != 0 {
+		t.Errorf("capacity threshold on the failing probe: %+v", r)
+	}
+	if run.Passed {
+		t.Error("run passed although the capacity threshold failed")
 	}
 }

@@ -91,11 +91,26 @@ func (e *executor) recordCapacity(step Step, dim string, o search.Options, res s
 		c.Probes = append(c.Probes, schema.Probe{Level: p.Level, Passed: p.Passed, StageID: ids[p.Level]})
 	}
 	e.result.Capacity = append(e.result.Capacity, c)
-	if id, ok := ids[res.Best]; ok && res.Found {
-		for i := range e.result.Stages {
-			if e.result.Stages[i].ID == id {
-				e.judgeCapacity(&e.result.Stages[i])
-			}
+	if st := e.stageByID(ids[answerLevel(res)]); st != nil {
+		e.judgeCapacity(st)
+	}
+}
+
+// answerLevel is the probe that thresholds on the answer are judged on: the
+// best passing level, or when none passed the lowest failing one, so that
+// `capacity.concurrency >= N` fails loudly instead of never being checked.
+func answerLevel(res search.Result) float64 {
+	if res.Found {
+		return res.Best
+	}
+	return res.FirstFailing
+}
+
+func (e *executor) stageByID(id string) *schema.StageResult {
+	for i := range e.result.Stages {
+		if id != "" && e.result.Stages[i].ID == id {
+			return &e.result.Stages[i]
 		}
 	}
+	return nil
 }
