@@ -463,19 +463,22 @@ func checkRepeatRun(t *testing.T, run *schema.Run, n int) schema.Interval {
 }
 
 // checkReportsShowRepeats looks for the level's error-rate interval in the
-// terminal and Markdown summaries.
+// terminal, Markdown and HTML reports.
 func checkReportsShowRepeats(t *testing.T, run *schema.Run, iv schema.Interval) {
 	t.Helper()
 	want := fmt.Sprintf("r/p/c1: %d repeats, mean ± 95%% interval:", run.Repeats[0].N)
 	rate := fmt.Sprintf("error rate %.2f ± %.2f", iv.Mean, (iv.Hi-iv.Lo)/2)
-	var term, md bytes.Buffer
+	var term, md, html bytes.Buffer
 	if err := reports.Terminal(&term, run, "", false); err != nil {
 		t.Fatal(err)
 	}
 	if err := reports.Markdown(&md, run); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String()} {
+	if err := reports.HTML(&html, run); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String(), "html": html.String()} {
 		if !strings.Contains(out, want) || !strings.Contains(out, rate) {
 			t.Errorf("%s report lacks %q with %q:\n%s", name, want, rate, out)
 		}

@@ -53,6 +53,7 @@ type htmlPage struct {
 	Thresholds  []thresholdRow
 	Failures    []failureRow
 	Capacity    []capacityView
+	Repeats     []string
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -112,6 +113,7 @@ func newHTMLPage(run *schema.Run) (*htmlPage, error) {
 		Groups:      htmlCharts(run),
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
+		Repeats:     repeatLines(run),
 		Warnings:    warningLines(run),
 		Scenario:    scenario,
 		Environment: environment(run),
