@@ -523,3 +523,33 @@ stages:
 		t.Error("run passed although the capacity threshold failed")
 	}
 }
+
+func TestRepeatsThresholdOnAStageThatDoesNotRepeatIsNoted(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: once
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us}
+profiles:
+  p: {input: 8, output: 4}
+thresholds:
+  - expr: repeats.ttft.p99.hi < 1
+stages:
+  - name: s
+    profile: p
+    concurrency: [1, 2]
+    requests: 2
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range run.Stages {
+		if len(st.Thresholds) != 0 {
+			t.Errorf("%s judged %+v without repeats", st.ID, st.Thresholds)
+		}
+	}
+	if len(run.Notes) != 1 || !strings.Contains(run.Notes[0], `stage "s" does not repeat`) {
+		t.Errorf("notes %q, want one saying the stage does not repeat", run.Notes)
+	}
+}

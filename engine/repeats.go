@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
 )
@@ -48,11 +51,28 @@ func summarizeLevel(key string, ms []*schema.Metrics) schema.RepeatSummary {
 // only then is every repeat of the level known. st is not yet in the run.
 func (e *executor) afterRepeat(step Step, st *schema.StageResult) {
 	if step.Repeat == 0 {
+		e.noteUnrepeated(step)
 		return
 	}
 	stages := append(e.result.Stages[:len(e.result.Stages):len(e.result.Stages)], *st)
 	e.result.Repeats = summarizeRepeats(stages)
 	if step.Repeat == step.Stage.Repeat && st.Status == schema.StatusCompleted {
 		e.judgeRepeats(st)
+	}
+}
+
+// noteUnrepeated says in the run when a threshold on `repeats.` applies to a
+// stage that does not repeat: it is never judged there, and a silent skip
+// would read as a pass.
+func (e *executor) noteUnrepeated(step Step) {
+	for _, th := range e.thresholds {
+		if !th.AppliesTo(step.Stage.Name) || !readsRepeats(th) {
+			continue
+		}
+		note := fmt.Sprintf("threshold %q reads repeats.* but stage %q does not repeat (set repeat or --repeat): not evaluated there",
+			th.Expr, step.Stage.Name)
+		if !slices.Contains(e.result.Notes, note) {
+			e.result.Notes = append(e.result.Notes, note)
+		}
 	}
 }
