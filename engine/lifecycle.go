@@ -82,29 +82,31 @@ func (e *executor) probe(ctx context.Context) error {
 		return err
 	}
 	defer c.Close()
-	err = e.probeOnce(ctx, c)
-	if err != nil && e.sc.API.Prompt == schema.PromptAuto && e.tokenPrompts() {
-		// Some OpenAI-compatible servers refuse token-id prompts; with
-		// prompt: auto fall back to text, and say so in the run.
+	fail := e.probeOnce(ctx, c)
+	if fail != nil && fail.Kind == schema.FailBadRequest && e.sc.API.Prompt == schema.PromptAuto && e.tokenPrompts() {
+		// Some OpenAI-compatible servers refuse token-id prompts (a plain
+		// 4xx); with prompt: auto fall back to text, and say so in the run.
+		// Any other failure is the server's fault and is reported as it is.
 		e.textPrompts = true
 		if e.probeOnce(ctx, c) == nil {
 			e.result.Notes = append(e.result.Notes, fmt.Sprintf(
-				"the server refused a token-id prompt (%v); prompts are sent as text", err))
+				"the server refused a token-id prompt (%s); prompts are sent as text", fail.Message))
 			return nil
 		}
 		e.textPrompts = false
 	}
-	return err
+	if fail != nil {
+		return fmt.Errorf("%s: %s", fail.Kind, fail.Message)
+	}
+	return nil
 }
 
-func (e *executor) probeOnce(ctx context.Context, c *client.Client) error {
+// probeOnce sends the probe request and returns its failure, if any.
+func (e *executor) probeOnce(ctx context.Context, c *client.Client) *schema.RequestFailure {
 	req := e.request(prompt.NewGenerator(e.seed), -1, schema.Profile{Input: 8, Output: 4})
 	var res client.Result
 	c.Do(ctx, &req, &res)
-	if res.Err != nil {
-		return fmt.Errorf("%s: %s", res.Err.Kind, res.Err.Message)
-	}
-	return nil
+	return res.Err
 }
 
 func (e *executor) clientConfig(url string, conns int) client.Config {
