@@ -230,6 +230,9 @@ func bootstrapStage(base, cand []schema.RequestRecord, o Options) map[string]int
 			stats[i] = m.stat
 		}
 		for i, iv := range bootstrapCIs(bs, cs, stats, o) {
+			if thinTail(ms[i], min(len(bs), len(cs))) {
+				continue
+			}
 			out[ms[i].Name] = iv
 		}
 	}
@@ -259,6 +262,17 @@ func compareMetric(m Metric, ci int, res []*schema.StageResult, runs []*schema.R
 
 // minSamples is the fewest per-request values a bootstrap is run on.
 const minSamples = 5
+
+// minTail is the fewest values a run must have beyond a percentile for its
+// bootstrap interval to be trusted. The bootstrap of an extreme quantile of
+// a small sample is too narrow: p99 of 12 requests is their maximum, and two
+// runs of one configuration on the simulator had their p99 called a
+// regression whenever one request stalled. p99 needs 500 requests per run.
+const minTail = 5
+
+func thinTail(m Metric, n int) bool {
+	return m.tail > 0 && float64(n)*m.tail < minTail
+}
 
 // verdict calls a delta only when its interval excludes zero and the change
 // is large enough to matter.

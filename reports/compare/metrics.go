@@ -24,6 +24,9 @@ type Metric struct {
 	sample func(schema.RequestRecord) (float64, bool)
 	// stat reduces resampled per-request values to the metric (mean, p50, p99).
 	stat func(sorted []float64) float64
+	// tail is the fraction of values beyond a percentile (0.01 for p99; 0
+	// for a mean); see minTail.
+	tail float64
 }
 
 // Metrics are compared in this order.
@@ -46,8 +49,8 @@ func buildMetrics() []Metric {
 			src = ""
 		}
 		out = append(out,
-			Metric{Name: l.name + ".p50", get: func(s *schema.StageResult) float64 { return format.P(get(s), 50) }, source: src, sample: l.sample, stat: quantile(50)},
-			Metric{Name: l.name + ".p99", get: func(s *schema.StageResult) float64 { return format.P(get(s), 99) }, source: src, sample: l.sample, stat: quantile(99)},
+			Metric{Name: l.name + ".p50", get: func(s *schema.StageResult) float64 { return format.P(get(s), 50) }, source: src, sample: l.sample, stat: quantile(50), tail: 0.5},
+			Metric{Name: l.name + ".p99", get: func(s *schema.StageResult) float64 { return format.P(get(s), 99) }, source: src, sample: l.sample, stat: quantile(99), tail: 0.01},
 			Metric{Name: l.name + ".mean", get: func(s *schema.StageResult) float64 { return get(s).Mean }, source: src, sample: l.sample, stat: mean},
 		)
 	}
