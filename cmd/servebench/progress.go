@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/servebench/servebench/engine"
 	"github.com/servebench/servebench/schema"
+	"golang.org/x/term"
 )
 
 // Progress refresh periods: a terminal line is redrawn often; a log (CI,
@@ -30,12 +32,30 @@ type progress struct {
 	label string
 	live  *engine.Live
 	start time.Time
+	// width reports the terminal's columns: a live line longer than the
+	// terminal wraps, and "\r" then returns only to the last row, leaving
+	// the earlier rows behind on every redraw.
+	width func() int
+	drawn bool // a live line is on screen (TTY only)
 }
 
 var _ engine.Observer = (*progress)(nil)
 
 func newProgress(w io.Writer, quiet bool) *progress {
-	return &progress{w: w, tty: isTerminal(w), quiet: quiet}
+	return &progress{w: w, tty: isTerminal(w), quiet: quiet, width: func() int { return terminalWidth(w) }}
+}
+
+// terminalWidth is w's column count, or 0 when unknown.
+func terminalWidth(w io.Writer) int {
+	f, ok := w.(*os.File)
+	if !ok {
+		return 0
+	}
+	cols, _, err := term.GetSize(int(f.Fd()))
+	if err != nil {
+		return 0
+	}
+	return cols
 }
 
 // Logf prints a lifecycle message (server start, readiness, warnings).
@@ -45,10 +65,37 @@ func (p *progress) Logf(format string, args ...any) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty && p.live != nil {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	p.clearLine()
 	p.printf(format, args...)
+}
+
+// clearLine erases the live line, if one is drawn; the caller holds mu.
+func (p *progress) clearLine() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.drawn = false
+	}
+}
+
+// redraw overwrites the live line in place: the text first, then erase to
+// the end of the line, so the terminal never shows an empty line between
+// frames (no flicker). The caller holds mu.
+func (p *progress) redraw() {
+	line := p.status()
+	if w := p.width(); w > 1 {
+		line = truncate(line, w-1)
+	}
+	fmt.Fprintf(p.w, "\r%s\033[K", line)
+	p.drawn = true
+}
+
+// truncate cuts s to n runes, marking the cut with an ellipsis.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // printf writes one line; the caller holds mu.
@@ -91,7 +138,7 @@ func (p *progress) loop(stop, done chan struct{}) {
 		case <-t.C:
 			p.mu.Lock()
 			if p.tty {
-				fmt.Fprintf(p.w, "\r\033[K%s", p.status())
+				p.redraw()
 			} else {
 				p.printf("%s", p.status())
 			}
@@ -111,10 +158,12 @@ func (p *progress) status() string {
 	case l.Total > 0:
 		total = fmt.Sprint(l.Total)
 		if rate > 0 {
-			eta = (time.Duration(float64(int64(l.Total)-done)/rate) * time.Second).Round(time.Second).String()
+			eta = time.Duration(float64(int64(l.Total)-done) / rate * float64(time.Second)).Round(time.Second).String()
 		}
+	case l.Duration > 0 && el < l.Duration:
+		eta = (l.Duration - el).Round(time.Second).String()
 	case l.Duration > 0:
-		eta = max(l.Duration-el, 0).Round(time.Second).String()
+		eta = "finishing" // the window is over; requests in flight complete
 	}
 	return fmt.Sprintf("%s  %d/%s done  %d errors  %.1f req/s  elapsed %s  eta %s",
 		p.label, done, total, failed, rate, el.Round(time.Second), eta)
@@ -128,9 +177,7 @@ func (p *progress) StepFinished(st *schema.StageResult) {
 	p.Stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.tty {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
+	p.clearLine()
 	m := st.Metrics
 	p.printf("%s %s: %d ok, %d failed, %.2f req/s, %.0f tok/s, TTFT p50 %.1f ms%s",
 		p.label, st.Status, m.Completed, m.Failed, m.RequestThroughput, m.OutputThroughput,
@@ -148,7 +195,9 @@ func thresholdMark(st *schema.StageResult) string {
 	return "  thresholds ✗"
 }
 
-// Stop ends the refresh loop of the current step, if any.
+// Stop ends the refresh loop of the current step, if any, and erases its
+// live line, so what is printed next (an interrupted run's summary) starts
+// on a line of its own.
 func (p *progress) Stop() {
 	p.mu.Lock()
 	stop, done := p.stop, p.done
@@ -158,6 +207,9 @@ func (p *progress) Stop() {
 		close(stop)
 		<-done
 	}
+	p.mu.Lock()
+	p.clearLine()
+	p.mu.Unlock()
 }
 
 func describeStep(s engine.Step) string {
