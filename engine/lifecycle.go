@@ -101,12 +101,33 @@ func (e *executor) probe(ctx context.Context) error {
 	return nil
 }
 
-// probeOnce sends the probe request and returns its failure, if any.
+// probeAttempts bounds how often a probe that failed for a possibly
+// passing reason (a 5xx, a reset, a broken stream) is tried again: one
+// hiccup must not abort a long benchmark, a broken server must.
+const probeAttempts = 3
+
+// probeOnce sends the probe request and returns its failure, if any, after
+// retrying failures that a healthy server can have now and then.
 func (e *executor) probeOnce(ctx context.Context, c *client.Client) *schema.RequestFailure {
-	req := e.request(prompt.NewGenerator(e.seed), -1, schema.Profile{Input: 8, Output: 4})
-	var res client.Result
-	c.Do(ctx, &req, &res)
-	return res.Err
+	var fail *schema.RequestFailure
+	for i := 0; i < probeAttempts && ctx.Err() == nil; i++ {
+		req := e.request(prompt.NewGenerator(e.seed), -1-i, schema.Profile{Input: 8, Output: 4})
+		var res client.Result
+		c.Do(ctx, &req, &res)
+		if fail = res.Err; fail == nil || !transient(fail.Kind) {
+			return fail
+		}
+	}
+	return fail
+}
+
+// transient reports failure kinds worth one more probe.
+func transient(kind string) bool {
+	switch kind {
+	case schema.FailBadRequest, schema.FailContextLength, schema.FailModelNotFound, schema.FailCanceled:
+		return false
+	}
+	return true
 }
 
 func (e *executor) clientConfig(url string, conns int) client.Config {
