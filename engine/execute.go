@@ -198,6 +198,11 @@ func (e *executor) finish(runErr error) {
 			r.Passed = false
 		}
 	}
+	for _, c := range r.Capacity {
+		if !c.Found { // not even the lowest level met the SLO
+			r.Passed = false
+		}
+	}
 }
 
 // probeOnly is true for a capacity-search probe whose thresholds are only
