@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"html/template"
 	"math"
 	"slices"
@@ -59,20 +60,10 @@ func groupStages(run *schema.Run) []*stageGroup {
 	}
 	for _, g := range groups {
 		slices.SortStableFunc(g.Levels, func(a, b *schema.StageResult) int {
-			return cmpFloat(format.LevelValue(a), format.LevelValue(b))
+			return cmp.Compare(format.LevelValue(a), format.LevelValue(b))
 		})
 	}
 	return groups
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (g *stageGroup) labels() []string {
@@ -218,7 +209,7 @@ func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) []
 			}
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int { return cmpFloat(percentileOf(a), percentileOf(b)) })
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(percentileOf(a), percentileOf(b)) })
 	return keys
 }
 

@@ -2,6 +2,7 @@ package compare
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"fmt"
 	"html/template"
@@ -112,7 +113,7 @@ func overlayCharts(c *Comparison) []chartView {
 	}
 	var out []chartView
 	for _, g := range groups {
-		slices.SortStableFunc(g.stages, func(a, b *StageComparison) int { return cmpFloat(a.LevelValue, b.LevelValue) })
+		slices.SortStableFunc(g.stages, func(a, b *StageComparison) int { return cmp.Compare(a.LevelValue, b.LevelValue) })
 		x := make([]string, len(g.stages))
 		for i, s := range g.stages {
 			x[i] = s.Level
@@ -135,14 +136,4 @@ func overlayCharts(c *Comparison) []chartView {
 		}
 	}
 	return out
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

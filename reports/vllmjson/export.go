@@ -2,6 +2,7 @@ package vllmjson
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -129,21 +130,11 @@ func distFields(name string, d schema.Dist) []field {
 			ps = append(ps, pv{p, v})
 		}
 	}
-	slices.SortFunc(ps, func(a, b pv) int { return cmp(a.p, b.p) })
+	slices.SortFunc(ps, func(a, b pv) int { return cmp.Compare(a.p, b.p) })
 	for _, x := range ps {
 		out = append(out, field{"p" + pWord(x.p) + "_" + name + "_ms", x.v})
 	}
 	return out
-}
-
-func cmp(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // encode writes the fields as one JSON object in order. NaN and Inf, which
