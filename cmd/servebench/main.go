@@ -31,6 +31,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	app := newApp(stdout, stderr)
 	for _, c := range app.Commands {
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
+		c.HideHelpCommand = true // keeps `help` out of completions after a command
 	}
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	return report(stderr, err)

@@ -15,8 +15,10 @@ type Options struct {
 	Confidence float64 // confidence level of the interval (default 0.95)
 	Seed       int64   // bootstrap seed (default 1), fixed so reruns agree
 	// MinRelative is the smallest relative change worth calling even when it
-	// is outside the noise (default 0.02): with thousands of requests a 0.5%
-	// shift is "significant" and still not a regression anyone should chase.
+	// is outside the noise (default 0.05): with thousands of requests a 0.5%
+	// shift is "significant" and still not a regression anyone should chase,
+	// and two runs of one configuration drift by a few percent between them
+	// (machine load, clocks), which a per-request bootstrap cannot see.
 	MinRelative float64
 	// IgnoreNames matches stage levels by level alone, e.g. to compare an
 	// imported vLLM result with a servebench stage of another name.
@@ -28,7 +30,7 @@ const (
 	DefaultResamples   = 1000
 	DefaultConfidence  = 0.95
 	DefaultSeed        = 1
-	DefaultMinRelative = 0.02
+	DefaultMinRelative = 0.05
 )
 
 func (o Options) withDefaults() Options {
