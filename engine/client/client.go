@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -48,7 +49,16 @@ type Config struct {
 	// Secrets are more values to hide in failure messages, beside APIKey
 	// and the Headers values (a server may echo any of them in an error body).
 	Secrets []string
+	// StdTransport sends http:// requests with net/http's Transport instead
+	// of the lean one (transport.go), for comparison and debugging; so does
+	// the environment variable SERVEBENCH_STD_TRANSPORT=1. https:// always
+	// uses net/http.
+	StdTransport bool
 }
+
+// StdTransportEnv names the environment variable that selects net/http's
+// Transport for every client of the process when set to 1.
+const StdTransportEnv = "SERVEBENCH_STD_TRANSPORT"
 
 // Request is one prompt. Exactly one of TokenIDs (completions only) and
 // Text is set.
@@ -116,8 +126,18 @@ func New(cfg Config) (*Client, error) {
 	if c.auth != "" {
 		c.headers.Set("Authorization", c.auth)
 	}
-	c.hc = &http.Client{Transport: newTransport(cfg.MaxConns)}
+	c.hc = &http.Client{Transport: newRoundTripper(cfg)}
 	return c, nil
+}
+
+// newRoundTripper is the lean transport, falling back to net/http for
+// https://, unless net/http was asked for.
+func newRoundTripper(cfg Config) http.RoundTripper {
+	std := newTransport(cfg.MaxConns)
+	if cfg.StdTransport || os.Getenv(StdTransportEnv) == "1" {
+		return std
+	}
+	return newLeanTransport(cfg.MaxConns, std)
 }
 
 func applyDefaults(cfg *Config) error {
