@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -97,6 +99,7 @@ thresholds:
 		t.Fatalf("status %q passed %v: %s", run.Status, run.Passed, run.Error)
 	}
 	saved := readRunFile(t, dir)
+	checkRunSchema(t, dir)
 	if len(saved.Stages) != 2 {
 		t.Fatalf("%d stages saved, want 2", len(saved.Stages))
 	}
@@ -421,5 +424,35 @@ stages:
 	}
 	if len(run.Notes) == 0 || !strings.Contains(strings.Join(run.Notes, "\n"), "sent as text") {
 		t.Errorf("notes %q do not say prompts fell back to text", run.Notes)
+	}
+}
+
+// checkRunSchema validates a saved run.json against the committed
+// run.schema.json, so the published contract and the writer agree.
+func checkRunSchema(t *testing.T, dir string) {
+	t.Helper()
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.RunJSONSchema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(schema.RunSchemaID, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(schema.RunSchemaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "run.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	inst, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("run.json does not match run.schema.json: %v", err)
 	}
 }

@@ -114,3 +114,15 @@ func mustRead(t *testing.T, file string) []byte {
 	}
 	return b
 }
+
+// TestRunSchemaIsFresh fails when run.schema.json no longer matches the run
+// result types: run `go generate ./schema`.
+func TestRunSchemaIsFresh(t *testing.T) {
+	got, err := GenerateRunSchema(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, RunJSONSchema()) {
+		t.Fatal("run.schema.json is stale: run `go generate ./schema` and commit the result")
+	}
+}

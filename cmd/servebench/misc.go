@@ -13,9 +13,14 @@ import (
 func schemaCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "schema",
-		Usage: "print the JSON Schema of scenario files (for editors: yaml-language-server)",
+		Usage: "print the JSON Schema of scenario files (for editors: yaml-language-server), or with --run of run.json",
+		Flags: []cli.Flag{&cli.BoolFlag{Name: "run", Usage: "the schema of run.json instead"}},
 		Action: func(c *cli.Context) error {
-			_, err := c.App.Writer.Write(schema.JSONSchema())
+			doc := schema.JSONSchema()
+			if c.Bool("run") {
+				doc = schema.RunJSONSchema()
+			}
+			_, err := c.App.Writer.Write(doc)
 			return err
 		},
 	}

@@ -1,4 +1,5 @@
-// Command gen writes scenario.schema.json from the scenario Go types and
+// Command gen writes scenario.schema.json and run.schema.json from the Go
+// types and
 // METRICS.md from the metric catalogue. Run it
 // with `go generate ./schema` after changing a type; a test fails while the
 // committed file is stale.
@@ -19,6 +20,15 @@ func main() {
 		os.Exit(1)
 	}
 	if err := os.WriteFile("scenario.schema.json", out, 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	run, err := schema.GenerateRunSchema(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	if err := os.WriteFile("run.schema.json", run, 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)
 		os.Exit(1)
 	}
