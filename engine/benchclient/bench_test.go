@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servebench/servebench/engine/client"
 	"github.com/servebench/servebench/engine/sim"
 )
 
@@ -81,6 +82,9 @@ func TestSuiteSmoke(t *testing.T) {
 		if r.CPU <= 0 || r.Allocs == 0 || r.PeakRSS <= 0 || r.HWM <= 0 {
 			t.Errorf("%s: cpu %v, allocs %d, peak RSS %d, HWM %d", name, r.CPU, r.Allocs, r.PeakRSS, r.HWM)
 		}
+		if m := r.AtPeak; m.Goroutines <= 0 || m.Stacks <= 0 || m.HeapObjects <= 0 {
+			t.Errorf("%s: runtime memory at the peak not sampled: %+v", name, m)
+		}
 		if r.TTFT.Count != r.Completed {
 			t.Errorf("%s: %d TTFT samples for %d requests", name, r.TTFT.Count, r.Completed)
 		}
@@ -96,10 +100,29 @@ func TestSuiteSmoke(t *testing.T) {
 	if err := Write(&out, rep); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"in-process", "process", "RSS per in-flight stream", "VmHWM"} {
+	if rep.Transport != "lean" {
+		t.Errorf("transport %q, want lean", rep.Transport)
+	}
+	for _, want := range []string{"in-process", "process", "RSS per in-flight stream", "VmHWM", "client transport: lean"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestStdTransportIsScoped: --std-transport selects net/http for the suite
+// only, through the environment variable the client reads.
+func TestStdTransportIsScoped(t *testing.T) {
+	t.Setenv(client.StdTransportEnv, "0")
+	cfg := Config{Requests: 4, Concurrency: []int{1}, InputLen: 8, OutputLen: 4, Dir: t.TempDir(), StdTransport: true}
+	var during string
+	cfg.Logf = func(string, ...any) { during = os.Getenv(client.StdTransportEnv) }
+	rep, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Transport != "net/http" || during != "1" || os.Getenv(client.StdTransportEnv) != "0" {
+		t.Fatalf("transport %q, env %q during the suite and %q after", rep.Transport, during, os.Getenv(client.StdTransportEnv))
 	}
 }
 

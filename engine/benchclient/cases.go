@@ -81,7 +81,12 @@ func (h *harness) streamsCase() benchCase {
 		},
 		summarize: func(rep *Report, res []Result) {
 			if len(res) == 2 {
-				rep.StreamBytes = float64(res[1].PeakRSS-res[0].PeakRSS) / float64(n-1)
+				per := func(a, b int64) float64 { return float64(b-a) / float64(n-1) }
+				rep.StreamBytes = per(res[0].PeakRSS, res[1].PeakRSS)
+				one, all := res[0].AtPeak, res[1].AtPeak
+				rep.StreamStacks = per(one.Stacks, all.Stacks)
+				rep.StreamHeap = per(one.HeapObjects, all.HeapObjects)
+				rep.StreamGoroutines = per(one.Goroutines, all.Goroutines)
 			}
 		},
 	}

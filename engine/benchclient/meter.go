@@ -2,6 +2,7 @@ package benchclient
 
 import (
 	"runtime"
+	"runtime/metrics"
 	"sync"
 	"syscall"
 	"time"
@@ -69,15 +70,50 @@ func (m *meter) StepFinished(st *schema.StageResult) {
 		ReqPerSec: st.Metrics.RequestThroughput, ChunksPerSec: st.Metrics.OutputThroughput,
 		CPU: end.cpu - m.begin.cpu, Allocs: end.mallocs - m.begin.mallocs, AllocBytes: end.bytes - m.begin.bytes,
 		TTFT: st.Metrics.TTFT, ITL: st.Metrics.ITL, E2EL: st.Metrics.E2EL, Queue: st.Client.QueueTime,
-		PeakRSS: peak, HWM: hwm, Bottleneck: st.Client.Bottleneck, Status: st.Status,
+		PeakRSS: peak.rss, AtPeak: peak.mem, HWM: hwm, Bottleneck: st.Client.Bottleneck, Status: st.Status,
 	})
 }
 
-// rssSampler records the largest VmRSS seen until stopped.
+// rssSampler records the largest VmRSS seen until stopped, and what the
+// Go runtime held at that moment.
 type rssSampler struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
-	peak int64
+	peak peakSample
+}
+
+type peakSample struct {
+	rss int64
+	mem RuntimeMem
+}
+
+// RuntimeMem is what the Go runtime holds at one instant (runtime/metrics):
+// it attributes the RSS of in-flight streams to goroutine stacks or heap.
+type RuntimeMem struct {
+	Stacks      int64 // /memory/classes/heap/stacks:bytes
+	HeapObjects int64 // /memory/classes/heap/objects:bytes (live and not yet swept)
+	Goroutines  int64 // /sched/goroutines:goroutines
+}
+
+var runtimeSamples = []string{
+	"/memory/classes/heap/stacks:bytes",
+	"/memory/classes/heap/objects:bytes",
+	"/sched/goroutines:goroutines",
+}
+
+func readRuntimeMem() RuntimeMem {
+	s := make([]metrics.Sample, len(runtimeSamples))
+	for i, name := range runtimeSamples {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	v := func(i int) int64 {
+		if s[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return int64(s[i].Value.Uint64())
+	}
+	return RuntimeMem{Stacks: v(0), HeapObjects: v(1), Goroutines: v(2)}
 }
 
 func startRSSSampler(every time.Duration) *rssSampler {
@@ -99,13 +135,13 @@ func startRSSSampler(every time.Duration) *rssSampler {
 }
 
 func (s *rssSampler) sample() {
-	if rss, _ := readRSS(); rss > s.peak {
-		s.peak = rss
+	if rss, _ := readRSS(); rss > s.peak.rss {
+		s.peak = peakSample{rss: rss, mem: readRuntimeMem()}
 	}
 }
 
 // stop ends the sampling, takes a last sample and returns the peak.
-func (s *rssSampler) stop() int64 {
+func (s *rssSampler) stop() peakSample {
 	close(s.quit)
 	s.wg.Wait()
 	s.sample()

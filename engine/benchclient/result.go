@@ -28,7 +28,8 @@ type Result struct {
 	// TTFT, ITL, E2EL and Queue (time picked to time sent) are the
 	// engine's own distributions, in milliseconds.
 	TTFT, ITL, E2EL, Queue schema.Dist
-	PeakRSS, HWM           int64 // bytes: the largest VmRSS sampled, VmHWM at the end
+	PeakRSS, HWM           int64      // bytes: the largest VmRSS sampled, VmHWM at the end
+	AtPeak                 RuntimeMem // the Go runtime's memory when PeakRSS was sampled
 	Bottleneck             string
 	Status                 string
 }

@@ -30,8 +30,12 @@ func Write(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if rep.Transport != "" {
+		fmt.Fprintf(w, "client transport: %s\n", rep.Transport)
+	}
 	if rep.StreamBytes != 0 {
-		fmt.Fprintf(w, "RSS per in-flight stream: %.1f KiB\n", rep.StreamBytes/1024)
+		fmt.Fprintf(w, "RSS per in-flight stream: %.1f KiB (at the peaks: goroutine stacks %.1f KiB, heap objects %.1f KiB, %.2f goroutines per stream)\n",
+			rep.StreamBytes/1024, rep.StreamStacks/1024, rep.StreamHeap/1024, rep.StreamGoroutines)
 	}
 	if rep.BigHWM != 0 {
 		fmt.Fprintf(w, "peak RSS (VmHWM) after the 1-token stage: %s\n", mib(rep.BigHWM))
