@@ -103,6 +103,9 @@ type Client struct {
 	hc      *http.Client
 	readers sync.Pool // *SSEReader
 	bodies  sync.Pool // *[]byte request bodies
+	// writesWhole: the transport has written the whole request body when
+	// the response arrives (the lean one; net/http may still be writing).
+	writesWhole bool
 }
 
 // New checks cfg and builds a client with its own connection pool.
@@ -127,6 +130,8 @@ func New(cfg Config) (*Client, error) {
 		c.headers.Set("Authorization", c.auth)
 	}
 	c.hc = &http.Client{Transport: newRoundTripper(cfg)}
+	_, lean := c.hc.Transport.(*leanTransport)
+	c.writesWhole = lean && strings.HasPrefix(c.url, "http://") // https:// goes to net/http
 	return c, nil
 }
 

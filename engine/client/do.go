@@ -25,7 +25,7 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 		return
 	}
 	bodyBuf := c.getBody()
-	defer c.bodies.Put(bodyBuf)
+	defer func() { c.putBody(bodyBuf) }()
 	*bodyBuf = c.appendBody((*bodyBuf)[:0], req)
 
 	reqCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
@@ -39,6 +39,12 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 
 	res.Start = time.Now()
 	resp, err := c.hc.Do(hreq)
+	if c.writesWhole {
+		// The lean transport wrote the whole body before returning: the
+		// buffer goes back now rather than staying with the stream.
+		c.putBody(bodyBuf)
+		bodyBuf = nil
+	}
 	if err != nil {
 		res.Err = c.failure(ctx, reqCtx, 0, err)
 		return
@@ -57,6 +63,12 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 	if err != nil {
 		res.Err = c.failure(ctx, reqCtx, resp.StatusCode, err)
 		res.Err.Status = 0 // the status was fine; the body was not
+	}
+}
+
+func (c *Client) putBody(b *[]byte) {
+	if b != nil {
+		c.bodies.Put(b)
 	}
 }
 
