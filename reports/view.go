@@ -27,8 +27,12 @@ var stageHeader = []string{
 // threshold verdict (plain or coloured).
 func stageCells(st *schema.StageResult, mark func(bool) string) []string {
 	m := st.Metrics
+	level := format.Level(st)
+	if st.Repeat > 0 {
+		level += " #" + strconv.Itoa(st.Repeat) // repeats of one level stay distinguishable
+	}
 	return []string{
-		st.Stage, st.Profile, format.Level(st),
+		st.Stage, st.Profile, level,
 		strconv.Itoa(m.Completed) + "/" + strconv.Itoa(m.Failed),
 		format.Num(m.RequestThroughput), format.Num(m.OutputThroughput),
 		format.Num(format.P(m.TTFT, 50)), format.Num(format.P(m.TTFT, 99)),
