@@ -37,9 +37,9 @@ type leanTransport struct {
 
 var _ http.RoundTripper = (*leanTransport)(nil)
 
-// leanReadBufferSize sizes the per-connection reader: the status line and
-// headers of an OpenAI-compatible server fit in a few hundred bytes, and
-// body chunks larger than it pass through.
+// leanReadBufferSize sizes the reader of the status line and headers (an
+// OpenAI-compatible server's fit in a few hundred bytes; longer lines are
+// assembled by net/textproto). Streams do not hold it: see leanConn.
 const leanReadBufferSize = 4 << 10
 
 // maxInformational bounds the 1xx responses skipped before the real one,
@@ -101,39 +101,39 @@ func (t *leanTransport) roundTripOnce(ctx context.Context, req *http.Request, he
 		lc.close()
 		return nil, lc.reused, mapCtxErr(ctx, fmt.Errorf("write request: %w", err))
 	}
-	resp, gotByte, err := readResponse(lc.br, req)
+	if err := lc.awaitFirstByte(); err != nil {
+		stop()
+		lc.close()
+		return nil, lc.reused, mapCtxErr(ctx, fmt.Errorf("read response: %w", err))
+	}
+	resp, err := readResponse(lc.reader(), req)
 	if err != nil {
 		stop()
 		lc.close()
-		return nil, lc.reused && !gotByte, mapCtxErr(ctx, fmt.Errorf("read response: %w", err))
+		return nil, false, mapCtxErr(ctx, fmt.Errorf("read response: %w", err))
 	}
-	resp.Body = &leanBody{rc: resp.Body, lc: lc, t: t, ctx: ctx, stop: stop,
-		keep: !resp.Close && !req.Close}
-	if resp.Body.(*leanBody).rc == http.NoBody {
-		resp.Body.(*leanBody).eof.Store(true)
-	}
+	b := &leanBody{lc: lc, t: t, ctx: ctx, stop: stop, keep: !resp.Close && !req.Close}
+	b.setSource(resp)
+	resp.Body = b
 	return resp, false, nil
 }
 
 // readResponse reads the status line and headers, skipping informational
-// 1xx answers. gotByte says whether any byte of a response arrived.
-func readResponse(br *bufio.Reader, req *http.Request) (resp *http.Response, gotByte bool, err error) {
-	if _, err := br.Peek(1); err != nil {
-		return nil, false, err
-	}
+// 1xx answers.
+func readResponse(br *bufio.Reader, req *http.Request) (*http.Response, error) {
 	for range maxInformational {
 		resp, err := http.ReadResponse(br, req)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		switch {
 		case resp.StatusCode >= 200:
-			return resp, true, nil
+			return resp, nil
 		case resp.StatusCode == http.StatusSwitchingProtocols:
-			return nil, true, fmt.Errorf("unexpected %q: no upgrade was asked for", resp.Status)
+			return nil, fmt.Errorf("unexpected %q: no upgrade was asked for", resp.Status)
 		}
 	}
-	return nil, true, fmt.Errorf("more than %d informational (1xx) responses", maxInformational)
+	return nil, fmt.Errorf("more than %d informational (1xx) responses", maxInformational)
 }
 
 // mapCtxErr reports an I/O error caused by the context's end (the deadline

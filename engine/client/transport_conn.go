@@ -11,12 +11,17 @@ import (
 )
 
 // leanConn is one HTTP/1.1 connection of a leanTransport, owned by one
-// request at a time.
+// request at a time. Its reader holds the status line and headers; the
+// body reads drain what it buffered beyond them and then give it back to
+// the pool, so an open stream reads straight from the socket into its
+// caller's buffer and holds no transport buffer at all.
 type leanConn struct {
 	nc      net.Conn
-	br      *bufio.Reader
+	br      *bufio.Reader // nil once handed back; only the owner touches it
 	key     string
 	reused  bool      // taken from the idle pool for the current request
+	first   [1]byte   // the response's first byte, read before the reader is taken
+	pending bool      // first holds a byte the reader has not seen
 	idleAt  time.Time // when it was put back
 	closeMu sync.Once
 }
@@ -55,9 +60,75 @@ func (t *leanTransport) getConn(ctx context.Context, key string) (*leanConn, err
 	if err != nil {
 		return nil, err
 	}
-	br := readers.Get().(*bufio.Reader)
-	br.Reset(nc)
-	return &leanConn{nc: nc, br: br, key: key}, nil
+	return &leanConn{nc: nc, key: key}, nil
+}
+
+// awaitFirstByte waits for the response with no buffer held: a stream
+// waiting for its server (queued, prefilling) costs no reader buffer.
+func (lc *leanConn) awaitFirstByte() error {
+	if lc.br != nil && lc.br.Buffered() > 0 {
+		return nil
+	}
+	for {
+		n, err := lc.nc.Read(lc.first[:])
+		if n == 1 {
+			lc.pending = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// reader is the connection's header reader, from the pool when it has none.
+func (lc *leanConn) reader() *bufio.Reader {
+	if lc.br == nil {
+		lc.br = readers.Get().(*bufio.Reader)
+		lc.br.Reset((*headSource)(lc))
+	}
+	return lc.br
+}
+
+// headSource feeds the header reader: the byte awaitFirstByte read, then
+// the socket.
+type headSource leanConn
+
+func (h *headSource) Read(p []byte) (int, error) {
+	if !h.pending || len(p) == 0 {
+		return h.nc.Read(p)
+	}
+	h.pending = false
+	p[0] = h.first[0]
+	if len(p) == 1 {
+		return 1, nil
+	}
+	n, err := h.nc.Read(p[1:]) // a status line is longer than a byte: more is coming
+	return 1 + n, err
+}
+
+// drained reports whether nothing is buffered, and gives the reader back
+// to the pool when so.
+func (lc *leanConn) drained() bool {
+	if lc.br == nil {
+		return true
+	}
+	if lc.br.Buffered() > 0 {
+		return false
+	}
+	lc.br.Reset(nil)
+	readers.Put(lc.br)
+	lc.br = nil
+	return true
+}
+
+// Read is the body's source: the bytes the header reader buffered past
+// the headers, then the socket itself.
+func (lc *leanConn) Read(p []byte) (int, error) {
+	if !lc.drained() {
+		return lc.br.Read(p)
+	}
+	return lc.nc.Read(p)
 }
 
 func (t *leanTransport) takeIdle(key string) *leanConn {
@@ -98,13 +169,11 @@ func (t *leanTransport) putIdle(lc *leanConn) {
 // when the request's context ends (context.AfterFunc).
 func (lc *leanConn) expire() { _ = lc.nc.SetDeadline(longAgo) }
 
-// close closes the socket and returns the reader to the pool, once.
+// close closes the socket, once. It may run while the owner reads (a body
+// closed to abort a read), so it leaves a reader still held to the garbage
+// collector rather than race the owner for it.
 func (lc *leanConn) close() {
-	lc.closeMu.Do(func() {
-		_ = lc.nc.Close()
-		lc.br.Reset(nil)
-		readers.Put(lc.br)
-	})
+	lc.closeMu.Do(func() { _ = lc.nc.Close() })
 }
 
 // writeRequest writes head and the body, one write when they fit the
