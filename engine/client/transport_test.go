@@ -461,3 +461,31 @@ func TestLeanHTTPSUsesFallback(t *testing.T) {
 		t.Fatalf("%q %v", body, err)
 	}
 }
+
+// TestLeanStreamHoldsNoBuffer: once the headers are parsed and the body is
+// being read, the connection's header reader is back in its pool; the
+// stream holds only its caller's buffer.
+func TestLeanStreamHoldsNoBuffer(t *testing.T) {
+	srv, _ := stallAfter(t, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.url(), strings.NewReader("x"))
+	resp, err := newLean(t, 4).RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lc := resp.Body.(*leanBody).lc
+	if lc.br == nil {
+		t.Fatal("no header reader right after the headers: the test cannot tell anything")
+	}
+	buf := make([]byte, 64)
+	if n, err := resp.Body.Read(buf); err != nil || string(buf[:n]) != "abc" {
+		t.Fatalf("read %q %v", buf[:n], err)
+	}
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, _ = resp.Body.Read(buf) // blocks in the socket until the cancel
+	if lc.br != nil {
+		t.Fatal("the stream still holds the header reader")
+	}
+}
