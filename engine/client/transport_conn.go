@@ -131,24 +131,27 @@ func (lc *leanConn) Read(p []byte) (int, error) {
 	return lc.nc.Read(p)
 }
 
+// takeIdle pops the most recently used idle connection to key. One idle
+// for longer than idleTTL is closed instead (the server has most likely
+// closed it); there is no goroutine to expire connections in the background.
 func (t *leanTransport) takeIdle(key string) *leanConn {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	conns := t.idle[key]
-	for len(conns) > 0 {
+	for {
+		t.mu.Lock()
+		conns := t.idle[key]
+		if len(conns) == 0 {
+			t.mu.Unlock()
+			return nil
+		}
 		lc := conns[len(conns)-1]
 		conns[len(conns)-1] = nil
-		conns = conns[:len(conns)-1]
-		if time.Since(lc.idleAt) > t.idleTTL {
-			go lc.close() // rare; keeps the lock free of a syscall
-			continue
+		t.idle[key] = conns[:len(conns)-1]
+		t.mu.Unlock()
+		if time.Since(lc.idleAt) <= t.idleTTL {
+			lc.reused = true
+			return lc
 		}
-		t.idle[key] = conns
-		lc.reused = true
-		return lc
+		lc.close()
 	}
-	t.idle[key] = conns
-	return nil
 }
 
 // putIdle keeps lc for the next request, or closes it when the pool of its

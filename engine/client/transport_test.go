@@ -489,3 +489,29 @@ func TestLeanStreamHoldsNoBuffer(t *testing.T) {
 		t.Fatal("the stream still holds the header reader")
 	}
 }
+
+// TestLeanExpiresStaleIdle: a connection idle for longer than idleTTL is
+// closed rather than reused.
+func TestLeanExpiresStaleIdle(t *testing.T) {
+	srv := newRawServer(t, func(_ int, c net.Conn, br *bufio.Reader) {
+		for {
+			if _, _, ok := readReq(br); !ok {
+				return
+			}
+			_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	lt := newLean(t, 4)
+	lt.idleTTL = 20 * time.Millisecond
+	for i := range 2 {
+		if _, _, err := post(t, context.Background(), lt, srv.url(), "x"); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			time.Sleep(60 * time.Millisecond)
+		}
+	}
+	if n := srv.accepts.Load(); n != 2 {
+		t.Fatalf("%d connections, want 2: the stale one must not be reused", n)
+	}
+}
