@@ -79,8 +79,9 @@ type Report struct {
 	// Zero when not measured.
 	StreamBytes float64
 	// StreamStacks, StreamHeap and StreamGoroutines split StreamBytes the
-	// same way (difference at the two peaks / (Streams-1)): goroutine stack
-	// bytes, heap object bytes and goroutines per stream.
+	// (difference of the two levels' largest samples / (Streams-1)):
+	// goroutine stack bytes, heap object bytes (live and not yet swept) and
+	// goroutines per stream.
 	StreamStacks, StreamHeap, StreamGoroutines float64
 	// Transport is the client's HTTP transport: "lean" or "net/http".
 	Transport string

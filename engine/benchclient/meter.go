@@ -74,8 +74,8 @@ func (m *meter) StepFinished(st *schema.StageResult) {
 	})
 }
 
-// rssSampler records the largest VmRSS seen until stopped, and what the
-// Go runtime held at that moment.
+// rssSampler records the largest VmRSS seen until stopped, and the
+// largest of what the Go runtime held.
 type rssSampler struct {
 	quit chan struct{}
 	wg   sync.WaitGroup
@@ -87,8 +87,9 @@ type peakSample struct {
 	mem RuntimeMem
 }
 
-// RuntimeMem is what the Go runtime holds at one instant (runtime/metrics):
-// it attributes the RSS of in-flight streams to goroutine stacks or heap.
+// RuntimeMem is what the Go runtime holds (runtime/metrics), each figure
+// the largest sampled during a step: it attributes the RSS of in-flight
+// streams to goroutine stacks or heap.
 type RuntimeMem struct {
 	Stacks      int64 // /memory/classes/heap/stacks:bytes
 	HeapObjects int64 // /memory/classes/heap/objects:bytes (live and not yet swept)
@@ -134,10 +135,17 @@ func startRSSSampler(every time.Duration) *rssSampler {
 	return s
 }
 
+// sample keeps the largest value of each figure. They peak at different
+// times: goroutines and stacks while the streams are open, RSS often later
+// (the runtime returns freed pages lazily).
 func (s *rssSampler) sample() {
-	if rss, _ := readRSS(); rss > s.peak.rss {
-		s.peak = peakSample{rss: rss, mem: readRuntimeMem()}
-	}
+	rss, _ := readRSS()
+	m := readRuntimeMem()
+	p := &s.peak
+	p.rss = max(p.rss, rss)
+	p.mem.Stacks = max(p.mem.Stacks, m.Stacks)
+	p.mem.HeapObjects = max(p.mem.HeapObjects, m.HeapObjects)
+	p.mem.Goroutines = max(p.mem.Goroutines, m.Goroutines)
 }
 
 // stop ends the sampling, takes a last sample and returns the peak.

@@ -29,7 +29,7 @@ type Result struct {
 	// engine's own distributions, in milliseconds.
 	TTFT, ITL, E2EL, Queue schema.Dist
 	PeakRSS, HWM           int64      // bytes: the largest VmRSS sampled, VmHWM at the end
-	AtPeak                 RuntimeMem // the Go runtime's memory when PeakRSS was sampled
+	AtPeak                 RuntimeMem // the Go runtime's largest figures while PeakRSS was sampled
 	Bottleneck             string
 	Status                 string
 }
