@@ -78,10 +78,10 @@ type Report struct {
 	// Streams streams open minus the peak with one, divided by Streams-1.
 	// Zero when not measured.
 	StreamBytes float64
-	// StreamStacks, StreamHeap and StreamGoroutines split StreamBytes the
-	// (difference of the two levels' largest samples / (Streams-1)):
+	// StreamStacks, StreamHeap and StreamGoroutines split StreamBytes: the
+	// difference of the two levels' largest samples / (Streams-1) of
 	// goroutine stack bytes, heap object bytes (live and not yet swept) and
-	// goroutines per stream.
+	// goroutines.
 	StreamStacks, StreamHeap, StreamGoroutines float64
 	// Transport is the client's HTTP transport: "lean" or "net/http".
 	Transport string
