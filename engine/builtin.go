@@ -2,12 +2,17 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 
 	"github.com/servebench/servebench/engine/sim"
 	"github.com/servebench/servebench/schema"
 )
+
+// errSimExited is the "exit status" of the in-process simulator when its
+// exit_after fault fires: to the run it is a server that died.
+var errSimExited = errors.New("the built-in simulator stopped serving (its exit_after fault fired)")
 
 // startBuiltin serves the simulator in-process on a free loopback port. It
 // is the server of every scenario without a server block, so a new user gets
@@ -17,25 +22,38 @@ func (e *executor) startBuiltin(context.Context) (string, func(), error) {
 	if e.sc.Server.Builtin != nil {
 		b = *e.sc.Server.Builtin
 	}
-	return ServeSim(sim.ConfigFrom(b, e.sc.Model.Name, e.sc.Model.MaxModelLen, e.seed))
+	url, stop, exited, err := serveSim(sim.ConfigFrom(b, e.sc.Model.Name, e.sc.Model.MaxModelLen, e.seed))
+	e.simExited = exited
+	return url, stop, err
 }
 
 // ServeSim starts a simulator on 127.0.0.1 with a free port and returns its
 // base URL and a stop function that waits for it to end. Benchmarks and
 // tests use it too.
 func ServeSim(cfg sim.Config) (string, func(), error) {
+	url, stop, _, err := serveSim(cfg)
+	return url, stop, err
+}
+
+// serveSim is ServeSim plus a channel closed when the simulator stops
+// serving on its own (the exit_after fault), so the engine can treat it as
+// a dead server, exactly like a server process that exited.
+func serveSim(cfg sim.Config) (string, func(), <-chan struct{}, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, fmt.Errorf("listen for the built-in simulator: %w", err)
+		return "", nil, nil, fmt.Errorf("listen for the built-in simulator: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, exited := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		// Serve ends when stop cancels ctx; a broken listener makes requests
-		// fail with connection errors, which the report shows.
-		_ = sim.Serve(ctx, ln, cfg, nil)
+		// Serve ends when stop cancels ctx, or by itself when exit_after
+		// fires; a broken listener makes requests fail with connection
+		// errors, which the report shows.
+		if errors.Is(sim.Serve(ctx, ln, cfg, nil), sim.ErrExited) {
+			close(exited)
+		}
 	}()
 	stop := func() { cancel(); <-done }
-	return "http://" + ln.Addr().String(), stop, nil
+	return "http://" + ln.Addr().String(), stop, exited, nil
 }

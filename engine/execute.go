@@ -76,6 +76,9 @@ type executor struct {
 	// textPrompts is set when pre-flight found that the server refuses
 	// token-id prompts.
 	textPrompts bool
+	// simExited closes when the in-process simulator stops serving on its
+	// own; nil for other server kinds (a nil channel never fires).
+	simExited <-chan struct{}
 	// saveErr is the first failure to save the run after a stage; the run
 	// stops at the next step boundary.
 	saveErr error

@@ -101,7 +101,14 @@ func faultMatrix() []faultCase {
 				}
 			}},
 		{name: "builtin-exits-mid-stage", scenario: faultScenario("exit", "{exit_after: 15}", "{}"),
-			want: wantThreshold, kinds: []string{schema.FailConnReset, schema.FailConnRefused}, stages: 1},
+			want: wantRunFailed, kinds: []string{schema.FailConnReset, schema.FailConnRefused, schema.FailCanceled}, stages: 1,
+			check: func(t *testing.T, run *schema.Run) {
+				// The in-process simulator stopping is a dead server too (exit 3).
+				st := run.Stages[0]
+				if st.Status != schema.StatusFailed || !strings.Contains(st.StopReason, "exit_after") {
+					t.Errorf("stage %q, reason %q: want failed, naming the simulator's exit", st.Status, st.StopReason)
+				}
+			}},
 		{name: "server-process-dies-mid-stage", scenario: dyingChildScenario, want: wantRunFailed,
 			kinds: []string{schema.FailConnReset, schema.FailConnRefused, schema.FailCanceled}, stages: 1,
 			check: func(t *testing.T, run *schema.Run) {

@@ -63,8 +63,8 @@ func (e *executor) judge(ctx context.Context, step Step, st *schema.StageResult)
 	var err error
 	switch {
 	case e.serverDied():
-		st.Status, st.StopReason = schema.StatusFailed, e.handle.ExitErr().Error()
-		err = &RunError{Err: fmt.Errorf("stage %s: %w", st.ID, e.handle.ExitErr())}
+		st.Status, st.StopReason = schema.StatusFailed, e.exitErr().Error()
+		err = &RunError{Err: fmt.Errorf("stage %s: %w", st.ID, e.exitErr())}
 	case ctx.Err() != nil:
 		st.Status, st.StopReason = schema.StatusInterrupted, "interrupted by the user"
 		err = fmt.Errorf("%w during stage %s", ErrInterrupted, st.ID)
@@ -92,10 +92,12 @@ func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (con
 		cancelW := cancel
 		cancel = func() { cancelT(); cancelW() }
 	}
-	died := e.handle.Died()
+	died, simExited := e.handle.Died(), e.simExited
 	go func() {
 		select {
 		case <-died:
+			cancel()
+		case <-simExited:
 			cancel()
 		case <-sctx.Done():
 		}
@@ -103,13 +105,25 @@ func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (con
 	return sctx, cancel
 }
 
+// serverDied reports whether the server process exited, or the built-in
+// simulator stopped serving, before the run was done with it.
 func (e *executor) serverDied() bool {
 	select {
 	case <-e.handle.Died():
 		return true
+	case <-e.simExited:
+		return true
 	default:
 		return false
 	}
+}
+
+// exitErr says how the server died: exit status and log tail of a process.
+func (e *executor) exitErr() error {
+	if err := e.handle.ExitErr(); err != nil {
+		return err
+	}
+	return errSimExited
 }
 
 func (e *executor) newStepRun(step Step) (*stepRun, error) {
