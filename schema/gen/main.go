@@ -1,7 +1,6 @@
 // Command gen writes scenario.schema.json and run.schema.json from the Go
-// types and
-// METRICS.md from the metric catalogue. Run it
-// with `go generate ./schema` after changing a type; a test fails while the
+// types and METRICS.md from the metric catalogue. Run it with
+// `go generate ./schema` after changing a type; a test fails while a
 // committed file is stale.
 package main
 
@@ -14,32 +13,24 @@ import (
 )
 
 func main() {
-	out, err := schema.GenerateJSONSchema(".")
+	write("scenario.schema.json", func() ([]byte, error) { return schema.GenerateJSONSchema(".") })
+	write("run.schema.json", func() ([]byte, error) { return schema.GenerateRunSchema(".") })
+	write("METRICS.md", func() ([]byte, error) {
+		var md bytes.Buffer
+		md.WriteString(schema.MetricReferenceTitle)
+		err := schema.WriteMetricReference(&md)
+		return md.Bytes(), err
+	})
+}
+
+// write generates one file and exits with status 1 on any error.
+func write(name string, gen func() ([]byte, error)) {
+	out, err := gen()
+	if err == nil {
+		err = os.WriteFile(name, out, 0o644)
+	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-	if err := os.WriteFile("scenario.schema.json", out, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-	run, err := schema.GenerateRunSchema(".")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-	if err := os.WriteFile("run.schema.json", run, 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-	var md bytes.Buffer
-	md.WriteString(schema.MetricReferenceTitle)
-	if err := schema.WriteMetricReference(&md); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
-		os.Exit(1)
-	}
-	if err := os.WriteFile("METRICS.md", md.Bytes(), 0o644); err != nil {
-		fmt.Fprintln(os.Stderr, "gen:", err)
+		fmt.Fprintf(os.Stderr, "gen: %s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
