@@ -456,3 +456,42 @@ func checkRunSchema(t *testing.T, dir string) {
 		t.Errorf("run.json does not match run.schema.json: %v", err)
 	}
 }
+
+// liveRecorder keeps the Live of the step and when the step started.
+type liveRecorder struct {
+	started time.Time
+	live    *Live
+}
+
+func (l *liveRecorder) StepStarted(_ Step, _, _ int, live *Live) {
+	l.started, l.live = time.Now(), live
+}
+func (l *liveRecorder) StepFinished(*schema.StageResult) {}
+
+func TestLiveMeasuringStartsAfterWarmup(t *testing.T) {
+	f := &fakeServer{ttft: 30 * time.Millisecond, maxModelLen: 4096}
+	url := startFake(t, f)
+	sc := scenario(t, `
+version: 1
+name: warm
+server: {url: `+url+`}
+model: {name: fake}
+profiles:
+  p: {input: 4, output: 2}
+stages:
+  - {name: s, profile: p, concurrency: 1, requests: 2, warmup: 2}
+`)
+	rec := &liveRecorder{}
+	p, _ := NewPlan(sc)
+	if _, _, err := Execute(context.Background(), Options{Plan: p, Version: "test", Observer: rec}); err != nil {
+		t.Fatal(err)
+	}
+	since := rec.live.MeasuringSince()
+	// Two warmup requests of at least 30 ms each ran before the first measured send.
+	if since.IsZero() || since.Sub(rec.started) < 60*time.Millisecond {
+		t.Errorf("measuring started %v after the step, want after both warmup requests (>= 60ms)", since.Sub(rec.started))
+	}
+	if rec.live.Done() != 2 {
+		t.Errorf("live done %d, want the 2 measured requests only", rec.live.Done())
+	}
+}

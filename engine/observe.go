@@ -20,11 +20,28 @@ type Live struct {
 	Duration time.Duration // planned duration (0: by requests)
 	done     atomic.Int64
 	failed   atomic.Int64
+	measured atomic.Int64 // unix nanoseconds of the first measured send; 0 during warmup
 	writeErr atomic.Pointer[error]
 }
 
 // Done is the number of measured requests finished so far.
 func (l *Live) Done() int64 { return l.done.Load() }
+
+// MeasuringSince is when the first measured (not warmup) request was sent;
+// the zero time while warmup runs. Rates and ETAs count from here.
+func (l *Live) MeasuringSince() time.Time {
+	if n := l.measured.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
+
+// markMeasuring records the first measured send; later calls cost one load.
+func (l *Live) markMeasuring(t time.Time) {
+	if l.measured.Load() == 0 {
+		l.measured.CompareAndSwap(0, t.UnixNano())
+	}
+}
 
 // Failed is the number of measured requests that failed so far.
 func (l *Live) Failed() int64 { return l.failed.Load() }

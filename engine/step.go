@@ -174,6 +174,8 @@ func (r *stepRun) job(ctx context.Context, t load.Ticket) {
 	idx := t.Index
 	if t.Warmup {
 		idx = -1 - t.Index
+	} else {
+		r.live.markMeasuring(time.Now())
 	}
 	req := r.e.request(r.gen, idx, r.step.Lengths)
 	r.client.Do(ctx, &req, &f.res)

@@ -152,7 +152,15 @@ func (p *progress) status() string {
 	l := p.live
 	el := time.Since(p.start)
 	done, failed := l.Done(), l.Failed()
-	rate := float64(done) / max(el.Seconds(), 1e-9)
+	// Rate, ETA and the duration window count from the first measured send
+	// (warmup requests are neither counted nor part of the window); until
+	// then, from the step's start.
+	since := l.MeasuringSince()
+	if since.IsZero() {
+		since = p.start
+	}
+	measured := time.Since(since)
+	rate := float64(done) / max(measured.Seconds(), 1e-9)
 	total, eta := "?", "?"
 	switch {
 	case l.Total > 0:
@@ -160,8 +168,8 @@ func (p *progress) status() string {
 		if rate > 0 {
 			eta = time.Duration(float64(int64(l.Total)-done) / rate * float64(time.Second)).Round(time.Second).String()
 		}
-	case l.Duration > 0 && el < l.Duration:
-		eta = (l.Duration - el).Round(time.Second).String()
+	case l.Duration > 0 && measured < l.Duration:
+		eta = (l.Duration - measured).Round(time.Second).String()
 	case l.Duration > 0:
 		eta = "finishing" // the window is over; requests in flight complete
 	}
