@@ -330,11 +330,7 @@ func checkCounter(t *testing.T, name string, got, want, slack float64) {
 
 func TestServerWithoutMetricsGetsANote(t *testing.T) {
 	url := startFake(t, &fakeServer{ttft: time.Millisecond, itl: time.Millisecond, maxModelLen: 4096})
-	sc := scenario(t, `
-version: 1
-name: no-metrics
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "no-metrics", url, `
 profiles:
   p: {input: 4, output: 4}
 stages:

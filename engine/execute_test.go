@@ -130,11 +130,7 @@ thresholds:
 func TestControlledDelaysAreMeasured(t *testing.T) {
 	f := &fakeServer{ttft: 50 * time.Millisecond, itl: 10 * time.Millisecond, maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: delays
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "delays", url, `
 profiles:
   p: {input: 8, output: 11}
 stages:
@@ -173,11 +169,7 @@ stages:
 func TestPoissonArrivals(t *testing.T) {
 	f := &fakeServer{maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: poisson
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "poisson", url, `
 profiles:
   p: {input: 4, output: 2}
 stages:
@@ -223,11 +215,7 @@ func meanStd(xs []float64) (float64, float64) {
 func TestCancelMidStageSavesPartialResults(t *testing.T) {
 	f := &fakeServer{ttft: 20 * time.Millisecond, itl: 5 * time.Millisecond, maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: cancel
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "cancel", url, `
 profiles:
   p: {input: 4, output: 4}
 stages:
@@ -274,11 +262,7 @@ stages:
 func TestMalformedStreamsAreFailuresWithReasons(t *testing.T) {
 	f := &fakeServer{maxModelLen: 4096, malformed: true}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: malformed
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "malformed", url, `
 profiles:
   p: {input: 4, output: 4}
 stages:
@@ -300,11 +284,7 @@ thresholds:
 func TestThresholdFailureMarksRun(t *testing.T) {
 	f := &fakeServer{maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: gate
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "gate", url, `
 profiles:
   p: {input: 4, output: 4}
 stages:
@@ -331,11 +311,7 @@ thresholds:
 func TestPreflightRejectsShortContextBeforeAnyRequest(t *testing.T) {
 	f := &fakeServer{maxModelLen: 896}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: ctx
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "ctx", url, `
 profiles:
   big: {input: 512, output: 512}
 stages:
@@ -356,11 +332,7 @@ stages:
 func TestStageDeadlineCutsOffAStuckServer(t *testing.T) {
 	f := &fakeServer{maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: deadline
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "deadline", url, `
 api: {timeout: 1m}
 profiles:
   p: {input: 4, output: 50}
@@ -404,11 +376,7 @@ func (s slowAfterProbe) StepFinished(*schema.StageResult)  {}
 func TestTokenPromptsFallBackToTextWhenRefused(t *testing.T) {
 	f := &fakeServer{maxModelLen: 4096, textOnly: true}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: text
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "text", url, `
 profiles:
   p: {input: 16, output: 4}
 stages:
@@ -471,11 +439,7 @@ func (l *liveRecorder) StepFinished(*schema.StageResult) {}
 func TestLiveMeasuringStartsAfterWarmup(t *testing.T) {
 	f := &fakeServer{ttft: 30 * time.Millisecond, maxModelLen: 4096}
 	url := startFake(t, f)
-	sc := scenario(t, `
-version: 1
-name: warm
-server: {url: `+url+`}
-model: {name: fake}
+	sc := fakeScenario(t, "warm", url, `
 profiles:
   p: {input: 4, output: 2}
 stages:

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // fakeServer is an OpenAI-compatible server with exact, controlled delays:
@@ -99,4 +101,12 @@ func (f *fakeServer) setITL(d time.Duration) {
 	f.mu.Lock()
 	f.itl = d
 	f.mu.Unlock()
+}
+
+// fakeScenario is a scenario against a fake server at url: the common header
+// (version, name, server, model) followed by body.
+func fakeScenario(t *testing.T, name, url, body string) *schema.Scenario {
+	t.Helper()
+	return scenario(t, fmt.Sprintf("version: 1\nname: %s\nserver: {url: %s}\nmodel: {name: fake}\n", name, url)+
+		strings.TrimLeft(body, "\n"))
 }
