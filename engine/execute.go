@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
 
-	"github.com/servebench/servebench/engine/results"
 	"github.com/servebench/servebench/engine/server"
 	"github.com/servebench/servebench/schema"
 )
@@ -70,7 +68,7 @@ type executor struct {
 	result     *schema.Run
 	thresholds []*schema.CompiledThreshold
 	handle     server.Handle
-	lines      *results.Lines
+	lines      *schema.RequestLog
 	scrapeOK   bool
 	seed       int64
 	// textPrompts is set when pre-flight found that the server refuses
@@ -99,11 +97,11 @@ func newExecutor(o Options) (*executor, error) {
 		base = o.ResultsDir
 	}
 	start := now()
-	dir, err := results.CreateRunDir(base, sc.Name, start)
+	dir, err := schema.CreateRunDir(base, sc.Name, start)
 	if err != nil {
 		return nil, &RunError{Err: err}
 	}
-	lines, err := results.OpenLines(filepath.Join(dir, results.RequestsFile))
+	lines, err := schema.OpenRequestLog(dir)
 	if err != nil {
 		return nil, &RunError{Err: err}
 	}
@@ -226,6 +224,6 @@ func probeOnly(st schema.StageResult) bool {
 // save writes requests.jsonl's buffer and run.json.
 func (e *executor) save() error {
 	ferr := e.lines.Flush()
-	werr := results.WriteJSON(filepath.Join(e.dir, results.RunFile), e.result)
+	werr := schema.WriteRun(e.dir, e.result)
 	return errors.Join(ferr, werr)
 }

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/servebench/servebench/engine/results"
 	"github.com/servebench/servebench/reports/compare"
 	"github.com/servebench/servebench/schema"
 	"github.com/urfave/cli/v2"
@@ -94,7 +93,7 @@ func readRuns(paths []string) ([]*schema.Run, [][]schema.RequestRecord, error) {
 			return nil, nil, err
 		}
 		var recs []schema.RequestRecord
-		err = schema.ReadRequests(filepath.Join(dir, results.RequestsFile), func(r schema.RequestRecord) error {
+		err = schema.ReadRequests(filepath.Join(dir, schema.RequestsFile), func(r schema.RequestRecord) error {
 			if !r.Warmup {
 				recs = append(recs, r)
 			}
@@ -123,7 +122,7 @@ func writeComparisons(c *cli.Context, cmp *compare.Comparison) error {
 		if err := out.render(&buf); err != nil {
 			return err
 		}
-		if err := results.WriteFileAtomic(out.path, buf.Bytes()); err != nil {
+		if err := schema.WriteFileAtomic(out.path, buf.Bytes()); err != nil {
 			return err
 		}
 	}

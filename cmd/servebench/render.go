@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/servebench/servebench/engine/results"
 	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
@@ -32,7 +31,7 @@ var renderers = map[string]struct {
 }{
 	schema.FormatMarkdown: {markdownFile, reports.Markdown},
 	schema.FormatHTML:     {htmlFile, reports.HTML},
-	schema.FormatJSON:     {results.RunFile, reports.JSON},
+	schema.FormatJSON:     {schema.RunFile, reports.JSON},
 	schema.FormatJUnit:    {junitFile, reports.JUnit},
 }
 
@@ -55,7 +54,7 @@ func writeReports(run *schema.Run, dir string, formats []string) error {
 			errs = append(errs, fmt.Errorf("render %s: %w", f, err))
 			continue
 		}
-		errs = append(errs, results.WriteFileAtomic(filepath.Join(dir, r.file), buf.Bytes()))
+		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, r.file), buf.Bytes()))
 	}
 	return errors.Join(errs...)
 }
@@ -71,7 +70,7 @@ func writeVLLM(run *schema.Run, dir string) error {
 			continue
 		}
 		name := vllmjson.VLLMFileName(st, st.StartedAt)
-		errs = append(errs, results.WriteFileAtomic(filepath.Join(dir, name), data))
+		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, name), data))
 	}
 	return errors.Join(errs...)
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/servebench/servebench/engine/results"
 	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
 	"github.com/urfave/cli/v2"
@@ -95,11 +94,11 @@ func importAction(c *cli.Context) error {
 		}
 		merged.Stages = append(merged.Stages, run.Stages...)
 	}
-	dir, err := results.CreateRunDir(c.String("results-dir"), merged.Name, merged.StartedAt)
+	dir, err := schema.CreateRunDir(c.String("results-dir"), merged.Name, merged.StartedAt)
 	if err != nil {
 		return err
 	}
-	if err := results.WriteJSON(filepath.Join(dir, results.RunFile), merged); err != nil {
+	if err := schema.WriteRun(dir, merged); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.Writer, "imported %d stage(s) into %s\n", len(merged.Stages), dir)

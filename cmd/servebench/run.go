@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -98,9 +97,7 @@ func finishRun(c *cli.Context, run *schema.Run, dir string) error {
 	}
 	switch {
 	case c.Bool("json"):
-		enc := json.NewEncoder(c.App.Writer)
-		enc.SetIndent("", "  ")
-		err = errors.Join(err, enc.Encode(run))
+		err = errors.Join(err, schema.EncodeRun(c.App.Writer, run))
 	case !c.Bool("quiet"):
 		err = errors.Join(err, printSummary(c, run, dir))
 	}

@@ -1,4 +1,4 @@
-package results
+package schema
 
 import (
 	"bufio"
@@ -31,18 +31,21 @@ func TestCreateRunDirNeverReuses(t *testing.T) {
 	}
 }
 
-func TestWriteJSONReplacesWholeFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "run.json")
-	if err := WriteJSON(path, map[string]string{"a": "a long value that is longer"}); err != nil {
+func TestWriteRunReplacesWholeFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, RunFile)
+	if err := WriteRun(dir, &Run{SchemaVersion: RunSchemaVersion, Name: "a long name that is longer"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJSON(path, map[string]int{"b": 1}); err != nil {
+	if err := WriteRun(dir, &Run{SchemaVersion: RunSchemaVersion, Name: "b"}); err != nil {
 		t.Fatal(err)
 	}
-	var got map[string]int
-	data, _ := os.ReadFile(path)
-	if err := json.Unmarshal(data, &got); err != nil || got["b"] != 1 {
-		t.Fatalf("run.json = %q (%v)", data, err)
+	got, err := ReadRun(path)
+	if err != nil || got.Name != "b" {
+		t.Fatalf("run.json = %+v (%v)", got, err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("run.json mode %v, want 0644", fi.Mode().Perm())
 	}
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) != 1 {
@@ -50,23 +53,24 @@ func TestWriteJSONReplacesWholeFile(t *testing.T) {
 	}
 }
 
-func TestWriteJSONUnwritableDirFails(t *testing.T) {
+func TestWriteRunUnwritableDirFails(t *testing.T) {
 	// chmod does not stop root (CI runs as root), so the directory is taken
 	// away instead: a results directory that vanished mid-run.
 	dir := filepath.Join(t.TempDir(), "gone")
-	if err := WriteJSON(filepath.Join(dir, "run.json"), 1); err == nil {
+	if err := WriteRun(dir, &Run{}); err == nil {
 		t.Fatal("writing into a missing directory succeeded")
 	}
 }
 
-func TestLinesAppendsOneValuePerLine(t *testing.T) {
-	path := filepath.Join(t.TempDir(), RequestsFile)
-	l, err := OpenLines(path)
+func TestRequestLogAppendsOneValuePerLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, RequestsFile)
+	l, err := OpenRequestLog(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 1000 {
-		if err := l.Write(map[string]int{"i": i}); err != nil {
+		if err := l.Write(&RequestRecord{Index: i}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -78,8 +82,8 @@ func TestLinesAppendsOneValuePerLine(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	n := 0
 	for sc.Scan() {
-		var v map[string]int
-		if err := json.Unmarshal(sc.Bytes(), &v); err != nil || v["i"] != n {
+		var v RequestRecord
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil || v.Index != n {
 			t.Fatalf("line %d = %q", n, sc.Text())
 		}
 		n++
