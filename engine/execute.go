@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/servebench/servebench/engine/server"
@@ -214,7 +213,7 @@ func probeOnly(st schema.StageResult) bool {
 		return false
 	}
 	for _, t := range st.Thresholds {
-		if !t.Passed && strings.Contains(t.Expr+t.When, "capacity.") {
+		if !t.Passed && t.Scope == schema.ScopeCapacity {
 			return false
 		}
 	}

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"strings"
-
 	"github.com/servebench/servebench/schema"
 )
 
@@ -27,7 +25,7 @@ func (e *executor) judgeCapacity(st *schema.StageResult) {
 // run.Repeats holds the summary of every repeat.
 func (e *executor) judgeRepeats(st *schema.StageResult) {
 	st.Thresholds = append(st.Thresholds, e.evaluateWhere(st, func(th *schema.CompiledThreshold) bool {
-		return readsRepeats(th) && !readsCapacity(th)
+		return readsRepeats(th)
 	})...)
 }
 
@@ -45,16 +43,6 @@ func (e *executor) evaluateWhere(st *schema.StageResult, keep func(*schema.Compi
 	return out
 }
 
-func readsCapacity(th *schema.CompiledThreshold) bool { return reads(th, "capacity.") }
+func readsCapacity(th *schema.CompiledThreshold) bool { return th.Scope == schema.ScopeCapacity }
 
-func readsRepeats(th *schema.CompiledThreshold) bool { return reads(th, "repeats.") }
-
-// reads reports whether the threshold reads a metric of the namespace prefix.
-func reads(th *schema.CompiledThreshold, prefix string) bool {
-	for _, name := range th.Reads() {
-		if strings.HasPrefix(name, prefix) {
-			return true
-		}
-	}
-	return false
-}
+func readsRepeats(th *schema.CompiledThreshold) bool { return th.Scope == schema.ScopeRepeats }

@@ -239,6 +239,7 @@ type ThresholdResult struct {
 	Name   string             `json:"name,omitempty"`
 	Expr   string             `json:"expr"`
 	When   string             `json:"when,omitempty"`
+	Scope  string             `json:"scope,omitempty"` // ScopeStage, ScopeRepeats or ScopeCapacity
 	Passed bool               `json:"passed"`
 	Values map[string]float64 `json:"values,omitempty"` // the metric values the expression read
 	Error  string             `json:"error,omitempty"`  // evaluation error (counts as failed)

@@ -29,6 +29,10 @@ type CompiledThreshold struct {
 	Threshold
 	// Stage is the stage that declares the threshold; "" for a scenario-wide one.
 	Stage string
+	// Scope says when the threshold can be judged, from the metrics the
+	// compiled expression and its when filter read: the one place that
+	// decides it.
+	Scope string
 
 	program, when *vm.Program
 	reads         []leaf // the numeric metrics the expression reads
@@ -71,7 +75,7 @@ func (c *CompiledThreshold) AppliesTo(stageName string) bool {
 // evaluation error counts as failed and is kept in the result.
 func (c *CompiledThreshold) Evaluate(st *StageResult, run *Run) (res ThresholdResult, applies bool) {
 	env := NewEnv(st, run, c.percentiles)
-	res = ThresholdResult{Name: c.Name, Expr: c.Expr, When: c.When}
+	res = ThresholdResult{Name: c.Name, Expr: c.Expr, When: c.When, Scope: c.Scope}
 	if c.when != nil {
 		ok, err := runBool(c.when, env)
 		if err != nil {
@@ -165,7 +169,37 @@ func (c *compiler) add(out []*CompiledThreshold, path, stage string, t Threshold
 	if !ok {
 		return out
 	}
+	ct.Scope = scopeOf(ct.Reads())
 	return append(out, ct)
+}
+
+// Threshold scopes, from what an expression reads.
+const (
+	// ScopeStage thresholds are judged on every stage level they apply to.
+	ScopeStage = "stage"
+	// ScopeRepeats thresholds read repeats.* and are judged on the last
+	// repeat of a level, once every repeat is known.
+	ScopeRepeats = "repeats"
+	// ScopeCapacity thresholds read capacity.* and are judged once a
+	// capacity search has its answer, on the probe that gave it. They are
+	// the only thresholds of a probe that gate the run: a probe above
+	// capacity is meant to fail the others.
+	ScopeCapacity = "capacity"
+)
+
+// scopeOf decides a threshold's scope from the metric names it reads;
+// capacity wins over repeats.
+func scopeOf(reads []string) string {
+	scope := ScopeStage
+	for _, name := range reads {
+		switch {
+		case strings.HasPrefix(name, "capacity."):
+			return ScopeCapacity
+		case strings.HasPrefix(name, "repeats."):
+			scope = ScopeRepeats
+		}
+	}
+	return scope
 }
 
 // compile parses src, checks every metric name it reads, then type-checks it
