@@ -75,6 +75,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		InputTokens:     res.InputTokens,
 		OutputTokens:    res.OutputTokens,
 		TokenSource:     res.TokenSource,
+		FinishReason:    res.FinishReason,
 		Error:           res.Err,
 	}
 	if r.step.OpenLoop() && !f.ticket.Scheduled.IsZero() {

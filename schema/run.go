@@ -202,7 +202,9 @@ const (
 	FailConnRefused   = "connection_refused"
 	FailConnReset     = "connection_reset"
 	FailStreamEarly   = "stream_ended_early" // no finish marker
-	FailMalformed     = "malformed_stream"   // a chunk that is not valid SSE/JSON
+	FailMalformed     = "malformed_stream"   // a chunk that is not valid SSE/JSON, or broken HTTP framing
+	FailEmptyOutput   = "empty_output"       // the model stopped at once (finish_reason stop) without generating text
+	FailRedirect      = "redirect"           // a 3xx answer; redirects are never followed
 	FailStreamError   = "stream_error"       // an error object inside the stream
 	FailTooLarge      = "response_too_large"
 	FailCanceled      = "canceled" // the run was interrupted
@@ -218,20 +220,23 @@ type RequestFailure struct {
 
 // RequestRecord is one line of requests.jsonl.
 type RequestRecord struct {
-	Stage           string          `json:"stage"` // StageResult.ID
-	Index           int             `json:"i"`
-	Warmup          bool            `json:"warmup,omitempty"`
-	StartMS         float64         `json:"start_ms"`              // send time, offset from stage start
-	SendLagMS       float64         `json:"send_lag_ms,omitempty"` // open loop: actual - scheduled send
-	TTFTMS          float64         `json:"ttft_ms,omitempty"`
-	ITLMS           []float64       `json:"itl_ms,omitempty"`
-	E2ELMS          float64         `json:"e2el_ms"`
-	RequestedInput  int             `json:"req_input"`
-	RequestedOutput int             `json:"req_output"`
-	InputTokens     int             `json:"input_tokens,omitempty"`
-	OutputTokens    int             `json:"output_tokens,omitempty"`
-	TokenSource     string          `json:"token_source,omitempty"` // usage | chunks
-	Error           *RequestFailure `json:"error,omitempty"`
+	Stage           string    `json:"stage"` // StageResult.ID
+	Index           int       `json:"i"`
+	Warmup          bool      `json:"warmup,omitempty"`
+	StartMS         float64   `json:"start_ms"`              // send time, offset from stage start
+	SendLagMS       float64   `json:"send_lag_ms,omitempty"` // open loop: actual - scheduled send
+	TTFTMS          float64   `json:"ttft_ms,omitempty"`
+	ITLMS           []float64 `json:"itl_ms,omitempty"`
+	E2ELMS          float64   `json:"e2el_ms"`
+	RequestedInput  int       `json:"req_input"`
+	RequestedOutput int       `json:"req_output"`
+	InputTokens     int       `json:"input_tokens,omitempty"`
+	OutputTokens    int       `json:"output_tokens,omitempty"`
+	TokenSource     string    `json:"token_source,omitempty"` // usage | chunks
+	// FinishReason is the server's finish_reason ("length", "stop", ...):
+	// a stop at EOS, a length limit and a cut stream read differently.
+	FinishReason string          `json:"finish_reason,omitempty"`
+	Error        *RequestFailure `json:"error,omitempty"`
 }
 
 // ThresholdResult is the outcome of one threshold on one stage level.
