@@ -135,7 +135,7 @@ func TestStreamFailures(t *testing.T) {
 		{"empty body", "", schema.FailStreamEarly, "after 0 content chunks"},
 		{"done without text", "data: [DONE]\n\n", schema.FailStreamEarly, "without any generated text"},
 		{"only role chunk", "data: " + chatChunk("assistant", "", "") + "\n\ndata: " + chatChunk("", "", "stop") + "\n\ndata: [DONE]\n\n",
-			schema.FailStreamEarly, "without any generated text"},
+			schema.FailEmptyOutput, `finish_reason "stop"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,13 +147,15 @@ func TestStreamFailures(t *testing.T) {
 
 func TestLimits(t *testing.T) {
 	srv := serve(t, staticSSE(sseBody(200, true, true)))
-	res := do(t, newClient(t, srv.URL, func(c *Config) { c.MaxResponseBytes = 2000 }), nil)
-	wantFailure(t, res, schema.FailTooLarge, "response too large: more than 2000 bytes")
+	c := newClient(t, srv.URL, nil)
+	c.maxBody = 2000
+	wantFailure(t, do(t, c, nil), schema.FailTooLarge, "response too large: more than 2000 bytes")
 
 	long := "data: " + textChunk(strings.Repeat("x", 300), "length") + "\n\ndata: [DONE]\n\n"
 	srv = serve(t, staticSSE(long))
-	res = do(t, newClient(t, srv.URL, func(c *Config) { c.MaxLineBytes = 200 }), nil)
-	wantFailure(t, res, schema.FailTooLarge, "more than 200 bytes")
+	c = newClient(t, srv.URL, nil)
+	c.maxLine = 200
+	wantFailure(t, do(t, c, nil), schema.FailTooLarge, "more than 200 bytes")
 	// The same line passes under the default limit.
 	if res := do(t, newClient(t, srv.URL, nil), nil); res.Err != nil {
 		t.Fatal(res.Err)
@@ -309,7 +311,8 @@ func TestRequestBodies(t *testing.T) {
 				"stream_options": map[string]any{"include_usage": true}}},
 		{"chat", func(c *Config) { c.Endpoint = schema.EndpointChat }, Request{OutputLen: 16, Text: "hello"}, "/v1/chat/completions",
 			map[string]any{"model": "m", "messages": []any{map[string]any{"role": "user", "content": "hello"}},
-				"max_completion_tokens": 16.0, "stream": true, "stream_options": map[string]any{"include_usage": true}, "ignore_eos": true}},
+				"max_tokens": 16.0, "max_completion_tokens": 16.0, "stream": true, "stream_options": map[string]any{"include_usage": true},
+				"ignore_eos": true}},
 		{"not streamed", func(c *Config) { c.Stream = false }, Request{OutputLen: 2, Text: "x"}, "/v1/completions",
 			map[string]any{"model": "m", "prompt": "x", "max_tokens": 2.0, "stream": false, "ignore_eos": true}},
 	}

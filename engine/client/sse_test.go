@@ -51,7 +51,7 @@ func TestSSEReader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, r := range []io.Reader{strings.NewReader(tt.body), iotest.OneByteReader(strings.NewReader(tt.body))} {
-				got, err := events(r, 0, 0)
+				got, err := events(r, MaxLineBytes, MaxResponseBytes)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,21 +65,21 @@ func TestSSEReader(t *testing.T) {
 
 func TestSSELongLines(t *testing.T) {
 	long := strings.Repeat("x", 3*readBufferSize+17) // spans several bufio buffers
-	got, err := events(strings.NewReader("data: "+long+"\r\n\r\ndata: b\n\n"), 4*readBufferSize, 0)
+	got, err := events(strings.NewReader("data: "+long+"\r\n\r\ndata: b\n\n"), 4*readBufferSize, MaxResponseBytes)
 	if err != nil || len(got) != 2 || got[0] != long || got[1] != "b" {
 		t.Fatalf("long line: err %v, %d events", err, len(got))
 	}
-	_, err = events(strings.NewReader("data: "+long+"\n\n"), readBufferSize, 0)
+	_, err = events(strings.NewReader("data: "+long+"\n\n"), readBufferSize, MaxResponseBytes)
 	if !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("want ErrLineTooLong, got %v", err)
 	}
-	_, err = events(strings.NewReader("data: "+strings.Repeat("y", 100)+"\n\n"), 50, 0)
+	_, err = events(strings.NewReader("data: "+strings.Repeat("y", 100)+"\n\n"), 50, MaxResponseBytes)
 	if !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("short buffer path: want ErrLineTooLong, got %v", err)
 	}
 	// A line of exactly the limit is fine, with either terminator.
 	for _, eol := range []string{"\n", "\r\n"} {
-		if _, err := events(strings.NewReader(strings.Repeat("d", 64)+eol), 64, 0); err != nil {
+		if _, err := events(strings.NewReader(strings.Repeat("d", 64)+eol), 64, MaxResponseBytes); err != nil {
 			t.Fatalf("line of exactly the limit: %v", err)
 		}
 	}
@@ -87,10 +87,10 @@ func TestSSELongLines(t *testing.T) {
 
 func TestSSEByteBudget(t *testing.T) {
 	body := "data: a\n\ndata: b\n\n" // 18 bytes
-	if got, err := events(strings.NewReader(body), 0, int64(len(body))); err != nil || len(got) != 2 {
+	if got, err := events(strings.NewReader(body), MaxLineBytes, int64(len(body))); err != nil || len(got) != 2 {
 		t.Fatalf("body of exactly the budget: %v %q", err, got)
 	}
-	got, err := events(strings.NewReader(body), 0, int64(len(body)-1))
+	got, err := events(strings.NewReader(body), MaxLineBytes, int64(len(body)-1))
 	if !errors.Is(err, ErrResponseTooLarge) {
 		t.Fatalf("want ErrResponseTooLarge, got %v (%q)", err, got)
 	}
@@ -99,18 +99,18 @@ func TestSSEByteBudget(t *testing.T) {
 func TestSSETransportErrorPassesThrough(t *testing.T) {
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b"), iotest.ErrReader(boom))
-	got, err := events(r, 0, 0)
+	got, err := events(r, MaxLineBytes, MaxResponseBytes)
 	if !errors.Is(err, boom) || len(got) != 1 {
 		t.Fatalf("got %q, %v; want one event then boom", got, err)
 	}
 }
 
 func TestSSEResetReuses(t *testing.T) {
-	sr := NewSSEReader(strings.NewReader("data: first\n\ndata: pending"), 0, 0)
+	sr := NewSSEReader(strings.NewReader("data: first\n\ndata: pending"), MaxLineBytes, MaxResponseBytes)
 	if d, _, _ := sr.Next(); string(d) != "first" {
 		t.Fatalf("got %q", d)
 	}
-	sr.Reset(strings.NewReader("data: second\n\n"), 0, 0)
+	sr.Reset(strings.NewReader("data: second\n\n"), MaxLineBytes, MaxResponseBytes)
 	d, _, err := sr.Next()
 	if err != nil || string(d) != "second" {
 		t.Fatalf("after Reset got %q, %v", d, err)
@@ -150,13 +150,13 @@ func BenchmarkSSEParse(b *testing.B) {
 	const chunks = 128
 	body := vllmStream(chunks)
 	r := bytes.NewReader(body)
-	sr := NewSSEReader(r, 0, 0)
+	sr := NewSSEReader(r, MaxLineBytes, MaxResponseBytes)
 	var c chunk
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Reset(body)
-		sr.Reset(r, 0, 0)
+		sr.Reset(r, MaxLineBytes, MaxResponseBytes)
 		for {
 			data, _, err := sr.Next()
 			if err != nil {
