@@ -7,6 +7,15 @@ import "bytes"
 // bytes once instead of decoding them: the stream is the hot path, and a full
 // encoding/json decode into maps costs tens of microseconds and several
 // allocations per token.
+//
+// We keep this scanner rather than a library because it is clearly faster
+// where it counts: on a 250-byte vLLM chunk it took about half the time of
+// github.com/valyala/fastjson v1.6.10 (a reused Parser, zero allocations,
+// the same fields read; median ratio 2.0 over 6 interleaved rounds) and a
+// sixth of github.com/tidwall/gjson v1.20.2 (GetManyBytes plus ValidBytes,
+// 3 allocations), while a whole chunk costs the client about 2 µs of CPU
+// (docs/performance.md). The price is that it is not a validator; see
+// scanChunk.
 type chunk struct {
 	choices      bool   // a non-empty "choices" array
 	content      bool   // a non-empty text, content or reasoning string

@@ -19,9 +19,9 @@ const (
 // readBufferSize sizes the pooled bufio.Reader. A streamed chunk is a few
 // hundred bytes, so 4 KiB holds many of them, and every open stream holds
 // one reader (bench-client: RSS per in-flight stream fell from 59 to 52 KiB
-// with 32 KiB -> 4 KiB here and 16 -> 4 KiB transport buffers); longer lines (up to
-// MaxLineBytes) are assembled in a side buffer instead of growing every reader
-// to MaxLineBytes, which would cost 1 MiB per connection.
+// with 32 KiB -> 4 KiB here and 16 -> 4 KiB transport buffers); longer lines
+// (up to MaxLineBytes) are assembled in a side buffer instead of growing
+// every reader to MaxLineBytes, which would cost 1 MiB per stream.
 const readBufferSize = 4 << 10
 
 // ErrResponseTooLarge is returned once a body exceeds its byte budget.

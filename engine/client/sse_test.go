@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -126,6 +128,15 @@ func TestSSEResetReuses(t *testing.T) {
 func FuzzSSE(f *testing.F) {
 	f.Add([]byte(sseBody(3, true, true)))
 	f.Add([]byte("data: a\r\n\r\n: c\ndata: b\ndata: c\n\n"))
+	fixtures, _ := filepath.Glob(filepath.Join("testdata", "ollama", "*.sse"))
+	for _, name := range fixtures {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, v := range []string{"8.9", "1e999", "99999999999999999999", "-1", `"7"`, "null", "07", "1000000001"} {
+		f.Add([]byte(`data: {"choices":[],"usage":{"prompt_tokens":` + v + `,"completion_tokens":` + v + "}}\n\ndata: [DONE]\n\n"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		whole, errWhole := events(bytes.NewReader(body), 64, 4096)
 		split, errSplit := events(iotest.OneByteReader(bytes.NewReader(body)), 64, 4096)
@@ -134,8 +145,8 @@ func FuzzSSE(f *testing.F) {
 			t.Fatalf("split reads differ: %q %v vs %q %v", whole, errWhole, split, errSplit)
 		}
 		var c chunk
-		for _, e := range whole {
-			scanChunk([]byte(e), &c)
+		for i, e := range whole {
+			_ = checkChunk([]byte(e), &c, i+1)
 		}
 		if errWhole == nil && bytes.Count(body, []byte("\r")) == bytes.Count(body, []byte("\r\n")) {
 			lf, err := events(bytes.NewReader(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))), 64, 4096)
