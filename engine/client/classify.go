@@ -27,8 +27,8 @@ var (
 
 // Classify turns what a request ended with into a failure: the HTTP status
 // and (an excerpt of) the body of a non-2xx answer, or the error of the
-// transport or of the stream. It is shared with engine/server, which meets
-// the same answers during readiness checks. The message goes through
+// transport or of the stream. It is exported for the other requests that
+// meet the same answers (readiness checks, pre-flight). The message goes through
 // redact.Excerpt: every registered secret (the client registers its API key
 // and header values in New) and every credential-looking token is hidden
 // before the message is cut to at most 512 bytes.
