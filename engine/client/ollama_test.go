@@ -43,7 +43,8 @@ func chatClient(t *testing.T, url string) *Client {
 }
 
 // TestOllamaStreams: Ollama's complete streams are successes with its real
-// usage, although every completions chunk carries a usage of zeros.
+// usage, although every completions chunk carries a usage of zeros. (This
+// passed before too; it guards the other side of the zero-usage fix.)
 func TestOllamaStreams(t *testing.T) {
 	for _, tt := range []struct{ file, endpoint string }{
 		{"completions_stream.sse", schema.EndpointCompletions},
