@@ -22,7 +22,6 @@ func benchClientCommand() *cli.Command {
 			&cli.IntFlag{Name: "big", Usage: "requests of the 1-token stage (0 skips; default: by mode)"},
 			&cli.StringFlag{Name: "mode", Value: "both", Usage: "where the simulator runs: both, in-process or process"},
 			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of this process (the client) to FILE"},
-			&cli.BoolFlag{Name: "std-transport", Usage: "use net/http's Transport instead of the lean one, for comparison"},
 			&cli.StringFlag{Name: "dir", Usage: "where temporary run directories go (default: the system temp dir)"},
 		},
 		Action: benchClientAction,
@@ -47,7 +46,6 @@ func benchClientAction(c *cli.Context) error {
 		cfg.BigRequests = c.Int("big")
 	}
 	cfg.Dir = c.String("dir")
-	cfg.StdTransport = c.Bool("std-transport")
 	switch c.String("mode") {
 	case "both":
 	case benchclient.ModeInProcess:

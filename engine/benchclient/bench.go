@@ -17,8 +17,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-
-	"github.com/servebench/servebench/engine/client"
 )
 
 // Modes of Result.Mode.
@@ -52,9 +50,6 @@ type Config struct {
 	// BigRequests is the size of the 1-token-output stage whose peak RSS is
 	// reported (needs SimCommand).
 	BigRequests int
-	// StdTransport measures the client on net/http's Transport instead of
-	// its lean one (client.StdTransportEnv is set while the suite runs).
-	StdTransport bool
 	// Logf receives progress lines; nil means silence.
 	Logf func(format string, args ...any)
 }
@@ -83,8 +78,6 @@ type Report struct {
 	// goroutine stack bytes, heap object bytes (live and not yet swept) and
 	// goroutines.
 	StreamStacks, StreamHeap, StreamGoroutines float64
-	// Transport is the client's HTTP transport: "lean" or "net/http".
-	Transport string
 	// BigHWM is the peak RSS (VmHWM) of this process after the big stage;
 	// it covers every stage run before it, so it is an upper bound.
 	BigHWM int64
@@ -100,12 +93,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("bench-client: %w", err)
 	}
 	defer os.RemoveAll(dir)
-	rep := &Report{Transport: "lean"}
-	if cfg.StdTransport {
-		rep.Transport = "net/http"
-		restore := setEnv(client.StdTransportEnv, "1")
-		defer restore()
-	}
+	rep := &Report{}
 	h := &harness{cfg: cfg, dir: dir}
 	for _, c := range h.cases() {
 		h.logf("bench-client: %s", c.name)
@@ -121,19 +109,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 	}
 	return rep, nil
-}
-
-// setEnv sets an environment variable until the returned func restores it.
-func setEnv(key, value string) func() {
-	old, had := os.LookupEnv(key)
-	_ = os.Setenv(key, value)
-	return func() {
-		if had {
-			_ = os.Setenv(key, old)
-		} else {
-			_ = os.Unsetenv(key)
-		}
-	}
 }
 
 type harness struct {

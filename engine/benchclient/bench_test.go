@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servebench/servebench/engine/client"
 	"github.com/servebench/servebench/engine/sim"
 )
 
@@ -100,29 +99,10 @@ func TestSuiteSmoke(t *testing.T) {
 	if err := Write(&out, rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Transport != "lean" {
-		t.Errorf("transport %q, want lean", rep.Transport)
-	}
-	for _, want := range []string{"in-process", "process", "RSS per in-flight stream", "VmHWM", "client transport: lean"} {
+	for _, want := range []string{"in-process", "process", "RSS per in-flight stream", "VmHWM"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, out.String())
 		}
-	}
-}
-
-// TestStdTransportIsScoped: --std-transport selects net/http for the suite
-// only, through the environment variable the client reads.
-func TestStdTransportIsScoped(t *testing.T) {
-	t.Setenv(client.StdTransportEnv, "0")
-	cfg := Config{Requests: 4, Concurrency: []int{1}, InputLen: 8, OutputLen: 4, Dir: t.TempDir(), StdTransport: true}
-	var during string
-	cfg.Logf = func(string, ...any) { during = os.Getenv(client.StdTransportEnv) }
-	rep, err := Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rep.Transport != "net/http" || during != "1" || os.Getenv(client.StdTransportEnv) != "0" {
-		t.Fatalf("transport %q, env %q during the suite and %q after", rep.Transport, during, os.Getenv(client.StdTransportEnv))
 	}
 }
 

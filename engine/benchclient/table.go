@@ -30,9 +30,6 @@ func Write(w io.Writer, rep *Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if rep.Transport != "" {
-		fmt.Fprintf(w, "client transport: %s\n", rep.Transport)
-	}
 	if rep.StreamBytes != 0 {
 		fmt.Fprintf(w, "RSS per in-flight stream: %.1f KiB (largest samples: goroutine stacks %.1f KiB, heap objects %.1f KiB, %.2f goroutines per stream)\n",
 			rep.StreamBytes/1024, rep.StreamStacks/1024, rep.StreamHeap/1024, rep.StreamGoroutines)

@@ -7,16 +7,33 @@ import "bytes"
 // bytes once instead of decoding them: the stream is the hot path, and a full
 // encoding/json decode into maps costs tens of microseconds and several
 // allocations per token.
+//
+// We keep this scanner rather than a library because it is clearly faster
+// where it counts: on a 250-byte vLLM chunk it took about half the time of
+// github.com/valyala/fastjson v1.6.10 (a reused Parser, zero allocations,
+// the same fields read; median ratio 2.0 over 6 interleaved rounds) and a
+// sixth of github.com/tidwall/gjson v1.20.2 (GetManyBytes plus ValidBytes,
+// 3 allocations), while a whole chunk costs the client about 2 µs of CPU
+// (docs/performance.md). The price is that it is not a validator; see
+// scanChunk.
 type chunk struct {
 	choices      bool   // a non-empty "choices" array
 	content      bool   // a non-empty text, content or reasoning string
 	finish       []byte // finish_reason, raw JSON string contents
-	usage        bool   // a "usage" object
-	promptTokens int
-	outputTokens int
+	promptTokens int    // usage.prompt_tokens (0 when absent or null)
+	outputTokens int    // usage.completion_tokens (0 when absent or null)
 	isError      bool   // "error": {...} or "object": "error"
 	message      []byte // the last "message" string, raw
+	// badCount is the raw value of a token count that is not an integer
+	// from 0 to maxTokenCount, and badKey its key; nil when all are fine.
+	badCount []byte
+	badKey   string
 }
+
+// maxTokenCount bounds a usage count the client believes: a hundred times
+// the longest context of any model today, so that no real count reaches it
+// and an absurd one (1e13 tokens) cannot inflate a throughput.
+const maxTokenCount = 1_000_000_000
 
 // doneMarker ends an OpenAI stream.
 var doneMarker = []byte("[DONE]")
@@ -76,12 +93,10 @@ func (c *chunk) value(key, b []byte, j int) {
 				c.finish = b[j+1 : end]
 			}
 		}
-	case "usage":
-		c.usage = c.usage || v == '{'
 	case "prompt_tokens":
-		c.promptTokens = parseUint(b[j:])
+		c.promptTokens = c.count("prompt_tokens", b[j:])
 	case "completion_tokens":
-		c.outputTokens = parseUint(b[j:])
+		c.outputTokens = c.count("completion_tokens", b[j:])
 	case "error":
 		c.isError = c.isError || v == '{' || v == '"'
 		if v == '"' {
@@ -134,14 +149,44 @@ func skipSpace(b []byte, i int) int {
 	return i
 }
 
-// parseUint reads the decimal digits at the start of b; 0 when there are none
-// (null, a negative or a float count is "absent" to the client).
-func parseUint(b []byte) int {
-	n := 0
-	for i := 0; i < len(b) && b[i] >= '0' && b[i] <= '9' && n < 1<<40; i++ {
-		n = n*10 + int(b[i]-'0')
+// count reads the token count at the start of b: a JSON integer from 0 to
+// maxTokenCount, or null (absent, 0). Anything else (8.9, 1e999, -1, a
+// string, 99999999999999999999) is recorded as bad, never read as a number
+// it does not say.
+func (c *chunk) count(key string, b []byte) int {
+	end := 0
+	for end < len(b) && b[end] != ',' && b[end] != '}' && b[end] != ']' &&
+		b[end] != ' ' && b[end] != '\t' && b[end] != '\n' && b[end] != '\r' {
+		end++
+	}
+	tok := b[:end]
+	if string(tok) == "null" {
+		return 0
+	}
+	n, ok := parseCount(tok)
+	if !ok && c.badCount == nil {
+		c.badCount, c.badKey = tok, key
 	}
 	return n
+}
+
+// parseCount parses a JSON integer without sign, fraction or exponent, at
+// most maxTokenCount.
+func parseCount(tok []byte) (int, bool) {
+	if len(tok) == 0 || len(tok) > 10 || (tok[0] == '0' && len(tok) > 1) {
+		return 0, false
+	}
+	n := 0
+	for _, d := range tok {
+		if d < '0' || d > '9' {
+			return 0, false
+		}
+		n = n*10 + int(d-'0')
+	}
+	if n > maxTokenCount {
+		return 0, false
+	}
+	return n, true
 }
 
 // finishReason turns the raw finish_reason into a string without allocating

@@ -2,35 +2,36 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
-	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
-	"unicode/utf8"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // maxMessageBytes bounds RequestFailure.Message, as schema.RequestFailure documents.
 const maxMessageBytes = 512
 
-// errStreamEarly and errMalformed are the stream verdicts the client reaches
-// itself; Classify maps them to their kinds.
+// errStreamEarly, errEmptyOutput and errMalformed are the verdicts on an
+// answer the client reaches itself; Classify maps them to their kinds.
 var (
 	errStreamEarly = errors.New("stream ended early")
+	errEmptyOutput = errors.New("empty output")
 	errMalformed   = errors.New("malformed stream")
 )
 
 // Classify turns what a request ended with into a failure: the HTTP status
 // and (an excerpt of) the body of a non-2xx answer, or the error of the
-// transport or of the stream. It is shared with engine/server, which meets
-// the same answers during readiness checks. The message is at most 512 bytes
-// and has bearer tokens and sk- keys scrubbed; the client also scrubs its own
-// API key, which Classify cannot know.
+// transport or of the stream. It is exported for the other requests that
+// meet the same answers (readiness checks, pre-flight). The message goes through
+// redact.Excerpt: every registered secret (the client registers its API key
+// and header values in New) and every credential-looking token is hidden
+// before the message is cut to at most 512 bytes.
 func Classify(status int, body []byte, err error) *schema.RequestFailure {
 	if err != nil {
 		return classifyError(status, err)
@@ -39,7 +40,7 @@ func Classify(status int, body []byte, err error) *schema.RequestFailure {
 	// The kind looks at the whole body too: error codes such as
 	// context_length_exceeded sit beside the message, not in it.
 	f := &schema.RequestFailure{Kind: statusKind(status, msg+"\n"+string(body)), Status: status}
-	f.Message = excerpt(fmt.Sprintf("HTTP %d: %s", status, msg))
+	f.Message = redact.Excerpt(fmt.Sprintf("HTTP %d: %s", status, msg), maxMessageBytes)
 	return f
 }
 
@@ -82,14 +83,16 @@ func classifyError(status int, err error) *schema.RequestFailure {
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), serverClosedIdle(err):
 		kind = schema.FailConnReset
-	case errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrLineTooLong):
+	case errors.Is(err, ErrResponseTooLarge), errors.Is(err, ErrLineTooLong), errors.Is(err, errHeaderTooLarge):
 		kind = schema.FailTooLarge
 	case errors.Is(err, errStreamEarly):
 		kind = schema.FailStreamEarly
+	case errors.Is(err, errEmptyOutput):
+		kind = schema.FailEmptyOutput
 	case errors.Is(err, errMalformed):
 		kind = schema.FailMalformed
 	}
-	return &schema.RequestFailure{Kind: kind, Status: status, Message: excerpt(err.Error())}
+	return &schema.RequestFailure{Kind: kind, Status: status, Message: redact.Excerpt(err.Error(), maxMessageBytes)}
 }
 
 // serverClosedIdle recognises net/http's unexported error for a keep-alive
@@ -108,34 +111,11 @@ func bodyMessage(body []byte) string {
 	}
 	var c chunk
 	if scanChunk(body, &c) && c.message != nil {
-		if s, err := strconv.Unquote(`"` + string(c.message) + `"`); err == nil {
+		var s string
+		if json.Unmarshal(append(append([]byte{'"'}, c.message...), '"'), &s) == nil {
 			return s
 		}
 		return string(c.message)
 	}
 	return strings.TrimSpace(string(body))
-}
-
-var secretPatterns = []*regexp.Regexp{
-	regexp.MustCompile(`(?i)(bearer\s+)\S+`),
-	regexp.MustCompile(`\bsk-[A-Za-z0-9_\-]{6,}`),
-}
-
-// excerpt scrubs secrets from s and cuts it to maxMessageBytes on a rune
-// boundary. Scrubbing comes first, so no cut can leave half a key behind.
-func excerpt(s string) string {
-	s = secretPatterns[0].ReplaceAllString(s, "${1}[redacted]")
-	s = secretPatterns[1].ReplaceAllString(s, "sk-[redacted]")
-	return truncate(s, maxMessageBytes)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

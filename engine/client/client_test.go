@@ -135,7 +135,7 @@ func TestStreamFailures(t *testing.T) {
 		{"empty body", "", schema.FailStreamEarly, "after 0 content chunks"},
 		{"done without text", "data: [DONE]\n\n", schema.FailStreamEarly, "without any generated text"},
 		{"only role chunk", "data: " + chatChunk("assistant", "", "") + "\n\ndata: " + chatChunk("", "", "stop") + "\n\ndata: [DONE]\n\n",
-			schema.FailStreamEarly, "without any generated text"},
+			schema.FailEmptyOutput, `finish_reason "stop"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,13 +147,15 @@ func TestStreamFailures(t *testing.T) {
 
 func TestLimits(t *testing.T) {
 	srv := serve(t, staticSSE(sseBody(200, true, true)))
-	res := do(t, newClient(t, srv.URL, func(c *Config) { c.MaxResponseBytes = 2000 }), nil)
-	wantFailure(t, res, schema.FailTooLarge, "response too large: more than 2000 bytes")
+	c := newClient(t, srv.URL, nil)
+	c.maxBody = 2000
+	wantFailure(t, do(t, c, nil), schema.FailTooLarge, "response too large: more than 2000 bytes")
 
 	long := "data: " + textChunk(strings.Repeat("x", 300), "length") + "\n\ndata: [DONE]\n\n"
 	srv = serve(t, staticSSE(long))
-	res = do(t, newClient(t, srv.URL, func(c *Config) { c.MaxLineBytes = 200 }), nil)
-	wantFailure(t, res, schema.FailTooLarge, "more than 200 bytes")
+	c = newClient(t, srv.URL, nil)
+	c.maxLine = 200
+	wantFailure(t, do(t, c, nil), schema.FailTooLarge, "more than 200 bytes")
 	// The same line passes under the default limit.
 	if res := do(t, newClient(t, srv.URL, nil), nil); res.Err != nil {
 		t.Fatal(res.Err)
@@ -190,6 +192,9 @@ func TestHTTPErrors(t *testing.T) {
 	}
 }
 
+// TestAPIKeyNeverInFailures: the API key and the header values (New
+// registers both with schema/redact) are hidden in failure messages, from
+// an error status and from an error inside the stream.
 func TestAPIKeyNeverInFailures(t *testing.T) {
 	const key = "test-key-0123456789abcdef"
 	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
@@ -197,22 +202,23 @@ func TestAPIKeyNeverInFailures(t *testing.T) {
 		if auth != "Bearer "+key {
 			t.Errorf("Authorization %q", auth)
 		}
-		if r.URL.Query().Get("stream") == "" && r.Header.Get("X-Mode") == "stream" {
+		mode := r.Header.Get("X-Mode")
+		if strings.HasPrefix(mode, "mode-stream") {
 			sseHeaders(w)
-			writeFlush(w, `data: {"error":{"message":"bad key `+key+`"}}`+"\n\n")
+			writeFlush(w, `data: {"error":{"message":"bad key `+key+` with `+mode+`"}}`+"\n\n")
 			return
 		}
 		w.WriteHeader(401)
-		_, _ = io.WriteString(w, `{"error":{"message":"key `+key+` rejected; you sent `+auth+`"}}`)
+		_, _ = io.WriteString(w, `{"error":{"message":"key `+key+` rejected; you sent `+auth+` and `+mode+`"}}`)
 	})
-	for _, mode := range []string{"status", "stream"} {
+	for _, mode := range []string{"mode-status-7f3a9c", "mode-stream-7f3a9c"} {
 		c := newClient(t, srv.URL, func(c *Config) { c.APIKey = key; c.Headers = map[string]string{"X-Mode": mode} })
 		res := do(t, c, nil)
 		if res.Err == nil {
 			t.Fatalf("%s: want a failure", mode)
 		}
-		if strings.Contains(res.Err.Message, key) || strings.Contains(res.Err.Message, "0123456789") {
-			t.Fatalf("%s: API key leaked into %q", mode, res.Err.Message)
+		if strings.Contains(res.Err.Message, key) || strings.Contains(res.Err.Message, "0123456789") || strings.Contains(res.Err.Message, "7f3a9c") {
+			t.Fatalf("%s: a secret leaked into %q", mode, res.Err.Message)
 		}
 		if !strings.Contains(res.Err.Message, "[redacted]") {
 			t.Fatalf("%s: message %q shows no redaction", mode, res.Err.Message)
@@ -309,7 +315,8 @@ func TestRequestBodies(t *testing.T) {
 				"stream_options": map[string]any{"include_usage": true}}},
 		{"chat", func(c *Config) { c.Endpoint = schema.EndpointChat }, Request{OutputLen: 16, Text: "hello"}, "/v1/chat/completions",
 			map[string]any{"model": "m", "messages": []any{map[string]any{"role": "user", "content": "hello"}},
-				"max_completion_tokens": 16.0, "stream": true, "stream_options": map[string]any{"include_usage": true}, "ignore_eos": true}},
+				"max_tokens": 16.0, "max_completion_tokens": 16.0, "stream": true, "stream_options": map[string]any{"include_usage": true},
+				"ignore_eos": true}},
 		{"not streamed", func(c *Config) { c.Stream = false }, Request{OutputLen: 2, Text: "x"}, "/v1/completions",
 			map[string]any{"model": "m", "prompt": "x", "max_tokens": 2.0, "stream": false, "ignore_eos": true}},
 	}
@@ -375,15 +382,43 @@ func TestITLBufferIsReused(t *testing.T) {
 	}
 }
 
+// TestNewRejectsBadConfig: New takes complete values and names every
+// problem at once instead of choosing a default.
 func TestNewRejectsBadConfig(t *testing.T) {
-	for _, cfg := range []Config{
-		{BaseURL: "127.0.0.1:8000"},
-		{BaseURL: "ftp://x"},
-		{BaseURL: "http://127.0.0.1:1", Endpoint: "embeddings"},
+	good := Config{BaseURL: "http://127.0.0.1:1", Endpoint: schema.EndpointChat, Timeout: time.Second, MaxConns: 1}
+	if _, err := New(good); err != nil {
+		t.Fatalf("a complete config was refused: %v", err)
+	}
+	for _, tt := range []struct {
+		name string
+		mod  func(*Config)
+		want []string
+	}{
+		{"no scheme", func(c *Config) { c.BaseURL = "127.0.0.1:8000" }, []string{`base url "127.0.0.1:8000"`}},
+		{"ftp", func(c *Config) { c.BaseURL = "ftp://x" }, []string{"not an http(s) URL"}},
+		{"password in url", func(c *Config) { c.BaseURL = "ftp://u:pw-secret-1@x" }, []string{"u:[redacted]@x"}},
+		{"unknown endpoint", func(c *Config) { c.Endpoint = "embeddings" }, []string{`endpoint "embeddings"`}},
+		{"zero values", func(c *Config) { *c = Config{BaseURL: c.BaseURL} },
+			[]string{`endpoint ""`, "timeout 0s", "max conns 0"}},
+		{"idempotency key", func(c *Config) { c.Headers = map[string]string{"idempotency-key": "abc"} },
+			[]string{`header "idempotency-key"`, "never sends a request twice"}},
 	} {
-		if _, err := New(cfg); err == nil {
-			t.Errorf("New(%+v) accepted a bad config", cfg)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := good
+			tt.mod(&cfg)
+			_, err := New(cfg)
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "pw-secret-1") {
+				t.Errorf("error %q shows the URL's password", err)
+			}
+		})
 	}
 }
 

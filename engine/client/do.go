@@ -3,12 +3,16 @@ package client
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/servebench/servebench/engine/httpx"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // errorBodyBytes is how much of a non-2xx body is read for its message.
@@ -24,215 +28,81 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 			Message: "the chat endpoint takes a text prompt, not token ids"}
 		return
 	}
-	bodyBuf := c.getBody()
-	defer func() { c.putBody(bodyBuf) }()
-	*bodyBuf = c.appendBody((*bodyBuf)[:0], req)
-
+	payload, err := c.encodeBody(req)
+	if err != nil {
+		res.Err = Classify(0, nil, fmt.Errorf("encode request: %w", err))
+		return
+	}
 	reqCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(reqCtx, http.MethodPost, c.url, bytes.NewReader(*bodyBuf))
+	hreq, err := http.NewRequestWithContext(reqCtx, http.MethodPost, c.url, bytes.NewReader(payload))
 	if err != nil {
-		res.Err = c.scrub(Classify(0, nil, fmt.Errorf("build request: %w", err)))
+		res.Err = Classify(0, nil, fmt.Errorf("build request: %w", err))
 		return
 	}
 	hreq.Header = c.headers.Clone()
 
 	res.Start = time.Now()
 	resp, err := c.hc.Do(hreq)
-	if c.writesWhole {
-		// The lean transport wrote the whole body before returning: the
-		// buffer goes back now rather than staying with the stream.
-		c.putBody(bodyBuf)
-		bodyBuf = nil
-	}
 	if err != nil {
-		res.Err = c.failure(ctx, reqCtx, 0, err)
+		res.Err = c.failure(ctx, reqCtx, headError(err))
 		return
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
-		res.Err = c.scrub(Classify(resp.StatusCode, body, nil))
+	if res.Err = answerFailure(resp); res.Err != nil {
 		return
 	}
+	body := framedBody{resp.Body}
 	if c.cfg.Stream {
-		err = c.readStream(resp.Body, res)
+		err = c.readStream(body, res, cancel)
 	} else {
-		err = c.readWhole(resp.Body, res)
+		err = c.readWhole(body, res)
 	}
 	if err != nil {
-		res.Err = c.failure(ctx, reqCtx, resp.StatusCode, err)
-		res.Err.Status = 0 // the status was fine; the body was not
+		res.Err = c.failure(ctx, reqCtx, err)
 	}
 }
 
-func (c *Client) putBody(b *[]byte) {
-	if b != nil {
-		c.bodies.Put(b)
-	}
-}
-
-func (c *Client) getBody() *[]byte {
-	if b, ok := c.bodies.Get().(*[]byte); ok {
-		return b
-	}
-	b := make([]byte, 0, 4096)
-	return &b
-}
-
-// stream is the state of one streamed response between chunks.
-type stream struct {
-	chunks        int // content chunks
-	last          time.Time
-	done          bool // [DONE] seen
-	finish        string
-	usage         bool
-	input, output int
-}
-
-// readStream consumes the event stream. Timing follows vLLM's
-// async_request_openai_completions: TTFT is the first chunk with generated
-// text, ITL the gaps between such chunks, and E2EL the last such chunk (vLLM
-// uses its most_recent_timestamp, not the end of the body, so the trailing
-// usage chunk and [DONE] are not part of the latency).
-//
-// One deliberate difference: vLLM's chat client times any chunk with
-// non-empty choices, including the role-only opening delta whose content is
-// "". That chunk holds no token, so here it neither starts TTFT nor counts
-// as a token in the chunk fallback.
-func (c *Client) readStream(body io.Reader, res *Result) error {
-	sr := c.getReader(body)
-	defer c.putReader(sr)
-	var st stream
-	var ch chunk
-	for {
-		data, at, err := sr.Next()
-		if err == io.EOF {
-			break
+// answerFailure judges the status line and headers of an answer: anything
+// but a 2xx with an uncompressed body is a failure. The body of a 3xx is
+// not read and nothing is re-sent: the failure names where it pointed.
+func answerFailure(resp *http.Response) *schema.RequestFailure {
+	if loc, ok := httpx.Redirect(resp); ok {
+		if loc == "" {
+			loc = "(no Location header)"
 		}
-		if err != nil {
-			return err
-		}
-		if bytes.Equal(data, doneMarker) {
-			st.done = true
-			continue
-		}
-		if !scanChunk(data, &ch) {
-			return fmt.Errorf("%w: chunk %d is not a JSON object: %q", errMalformed, st.chunks+1, excerpt(string(data)))
-		}
-		if ch.isError {
-			return streamError(&ch, data)
-		}
-		st.add(&ch, at, res)
+		return &schema.RequestFailure{Kind: schema.FailRedirect, Status: resp.StatusCode,
+			Message: redact.Excerpt(fmt.Sprintf("HTTP %d redirect to %s: not followed, servebench measures only the server it was given",
+				resp.StatusCode, redact.URL(loc)), maxMessageBytes)}
 	}
-	return st.finishResult(res)
-}
-
-// add accounts one chunk. Zero usage counts are "absent": Ollama sends
-// zeros on every chunk until the last.
-func (st *stream) add(ch *chunk, at time.Time, res *Result) {
-	if ch.choices && ch.content {
-		if st.chunks == 0 {
-			res.TTFT = at.Sub(res.Start)
-		} else {
-			res.ITL = append(res.ITL, at.Sub(st.last))
-		}
-		st.chunks++
-		st.last = at
+	switch {
+	case resp.StatusCode < 200: // only 101 ends the head; other 1xx are skipped by net/http
+		return &schema.RequestFailure{Kind: schema.FailMalformed, Status: resp.StatusCode,
+			Message: redact.Excerpt(fmt.Sprintf("HTTP %s although no protocol upgrade was asked for", resp.Status), maxMessageBytes)}
+	case resp.StatusCode > 299:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, errorBodyBytes))
+		return Classify(resp.StatusCode, body, nil)
 	}
-	if ch.finish != nil {
-		st.finish = finishReason(ch.finish)
-	}
-	if ch.usage {
-		st.usage = true
-	}
-	if ch.outputTokens > 0 {
-		st.output = ch.outputTokens
-	}
-	if ch.promptTokens > 0 {
-		st.input = ch.promptTokens
-	}
-}
-
-// finishResult decides success at the end of the body. A stream that never
-// said it was complete (no finish_reason, no usage, no [DONE]) was cut off,
-// and one without any generated text measured nothing: both are failures,
-// never a success with zero tokens.
-func (st *stream) finishResult(res *Result) error {
-	if !st.done && st.finish == "" && !st.usage {
-		return fmt.Errorf("%w: the body ended after %d content chunks without finish_reason, usage or [DONE]",
-			errStreamEarly, st.chunks)
-	}
-	if st.chunks == 0 {
-		return fmt.Errorf("%w: the stream finished without any generated text", errStreamEarly)
-	}
-	res.E2EL = st.last.Sub(res.Start)
-	res.FinishReason = st.finish
-	res.InputTokens = st.input
-	res.OutputTokens, res.TokenSource = st.chunks, TokensFromChunks
-	if st.output > 0 {
-		res.OutputTokens, res.TokenSource = st.output, TokensFromUsage
+	if enc := resp.Header.Get("Content-Encoding"); enc != "" && !strings.EqualFold(enc, "identity") {
+		return Classify(0, nil, fmt.Errorf("%w: the body has Content-Encoding %q, which was not asked for "+
+			"(servebench sends no Accept-Encoding: a compressed stream cannot be timed)", errMalformed, enc))
 	}
 	return nil
 }
 
-// streamError reports an error object sent inside the stream, which vLLM
-// does when generation fails after the 200 OK has been sent.
-func streamError(ch *chunk, data []byte) error {
-	msg := string(ch.message)
-	if msg == "" {
-		msg = string(data)
+// failure classifies err, telling the caller's cancellation (canceled, or
+// timeout when the caller's own deadline passed) from the client's
+// per-request timeout, whatever error the transport chose to report them
+// with. A request context the client cancelled itself (after [DONE]) is
+// neither.
+func (c *Client) failure(parent, reqCtx context.Context, err error) *schema.RequestFailure {
+	switch {
+	case errors.Is(parent.Err(), context.Canceled):
+		err = fmt.Errorf("request canceled by the caller: %w", parent.Err())
+	case parent.Err() != nil:
+		err = fmt.Errorf("the caller's deadline passed: %w", parent.Err())
+	case errors.Is(reqCtx.Err(), context.DeadlineExceeded):
+		err = fmt.Errorf("request timeout %v exceeded: %w", c.cfg.Timeout, context.DeadlineExceeded)
 	}
-	return &streamErr{msg: msg}
-}
-
-type streamErr struct{ msg string }
-
-func (e *streamErr) Error() string { return "error in stream: " + e.msg }
-
-// putReader returns sr to the pool without the body it read, and without a
-// side buffer grown by an unusually long line.
-func (c *Client) putReader(sr *SSEReader) {
-	sr.src.r = nil
-	if cap(sr.long) > readBufferSize {
-		sr.long = nil
-	}
-	c.readers.Put(sr)
-}
-
-func (c *Client) getReader(body io.Reader) *SSEReader {
-	if sr, ok := c.readers.Get().(*SSEReader); ok {
-		sr.Reset(body, c.cfg.MaxLineBytes, c.cfg.MaxResponseBytes)
-		return sr
-	}
-	return NewSSEReader(body, c.cfg.MaxLineBytes, c.cfg.MaxResponseBytes)
-}
-
-// readWhole reads a non-streamed response: TTFT and E2EL are both the end
-// of the body, as vLLM reports them for non-streaming backends.
-func (c *Client) readWhole(body io.Reader, res *Result) error {
-	data, err := io.ReadAll(&budgetReader{r: body, left: c.cfg.MaxResponseBytes})
-	if err != nil {
-		return err
-	}
-	end := time.Now()
-	var ch chunk
-	if !scanChunk(data, &ch) {
-		return fmt.Errorf("%w: the response is not a JSON object: %q", errMalformed, excerpt(string(data)))
-	}
-	if ch.isError {
-		return streamError(&ch, data)
-	}
-	if !ch.content {
-		return fmt.Errorf("%w: the response has no generated text", errStreamEarly)
-	}
-	res.TTFT, res.E2EL = end.Sub(res.Start), end.Sub(res.Start)
-	res.FinishReason = finishReason(ch.finish)
-	res.InputTokens = ch.promptTokens
-	// Without usage the only count available is "one body of text".
-	res.OutputTokens, res.TokenSource = 1, TokensFromChunks
-	if ch.outputTokens > 0 {
-		res.OutputTokens, res.TokenSource = ch.outputTokens, TokensFromUsage
-	}
-	return nil
+	return Classify(0, nil, err)
 }

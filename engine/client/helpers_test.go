@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // Chunks as vLLM's OpenAI server writes them.
@@ -89,7 +91,8 @@ func staticSSE(body string) http.HandlerFunc {
 
 func newClient(t testing.TB, url string, mod func(*Config)) *Client {
 	t.Helper()
-	cfg := Config{BaseURL: url, Model: "m", Stream: true, IgnoreEOS: true, MaxConns: 4, Timeout: 10 * time.Second}
+	cfg := Config{BaseURL: url, Endpoint: schema.EndpointCompletions, Model: "m", Stream: true, IgnoreEOS: true,
+		MaxConns: 4, Timeout: 10 * time.Second}
 	if mod != nil {
 		mod(&cfg)
 	}

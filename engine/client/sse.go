@@ -9,19 +9,19 @@ import (
 	"time"
 )
 
-// Defaults of the limits that keep a misbehaving server from exhausting the
-// client's memory.
+// The limits that keep a misbehaving server from exhausting the client's
+// memory. They are bounds of the client, not scenario settings.
 const (
-	DefaultMaxResponseBytes = 64 << 20 // per request
-	DefaultMaxLineBytes     = 1 << 20  // per SSE line
+	MaxResponseBytes = 64 << 20 // per response body
+	MaxLineBytes     = 1 << 20  // per SSE line
 )
 
 // readBufferSize sizes the pooled bufio.Reader. A streamed chunk is a few
 // hundred bytes, so 4 KiB holds many of them, and every open stream holds
 // one reader (bench-client: RSS per in-flight stream fell from 59 to 52 KiB
-// with 32 KiB -> 4 KiB here and 16 -> 4 KiB transport buffers); longer lines (up to
-// MaxLineBytes) are assembled in a side buffer instead of growing every reader
-// to MaxLineBytes, which would cost 1 MiB per connection.
+// with 32 KiB -> 4 KiB here and 16 -> 4 KiB transport buffers); longer lines
+// (up to MaxLineBytes) are assembled in a side buffer instead of growing
+// every reader to MaxLineBytes, which would cost 1 MiB per stream.
 const readBufferSize = 4 << 10
 
 // ErrResponseTooLarge is returned once a body exceeds its byte budget.
@@ -49,8 +49,8 @@ type SSEReader struct {
 	pending bool
 }
 
-// NewSSEReader reads events from r. maxLine and maxBytes bound one line and
-// the whole body; zero or negative selects the defaults.
+// NewSSEReader reads events from r. maxLine and maxBytes (> 0) bound one
+// line and the whole body.
 func NewSSEReader(r io.Reader, maxLine int, maxBytes int64) *SSEReader {
 	s := &SSEReader{}
 	s.br = bufio.NewReaderSize(&s.src, readBufferSize)
@@ -60,13 +60,7 @@ func NewSSEReader(r io.Reader, maxLine int, maxBytes int64) *SSEReader {
 
 // Reset discards all state and reads from r with the given limits.
 func (s *SSEReader) Reset(r io.Reader, maxLine int, maxBytes int64) {
-	if maxLine <= 0 {
-		maxLine = DefaultMaxLineBytes
-	}
-	if maxBytes <= 0 {
-		maxBytes = DefaultMaxResponseBytes
-	}
-	s.src = budgetReader{r: r, left: maxBytes}
+	s.src = budgetReader{r: r, left: maxBytes, limit: maxBytes}
 	s.br.Reset(&s.src)
 	s.maxLine = maxLine
 	s.data = s.data[:0]
@@ -174,19 +168,20 @@ func trimEOL(line []byte) []byte {
 	return line
 }
 
-// budgetReader fails with ErrResponseTooLarge once more than its budget has
-// been read. It reads one byte past the budget to tell a body of exactly the
+// budgetReader fails with ErrResponseTooLarge once more than its budget
+// (limit) has been read. It reads one byte past the budget to tell a body of exactly the
 // budget (fine) from a longer one. It also stamps the time of the last read
 // that returned bytes: one clock read per socket read, not per event.
 type budgetReader struct {
-	r    io.Reader
-	left int64
-	at   time.Time
+	r     io.Reader
+	left  int64
+	limit int64
+	at    time.Time
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
 	if b.left < 0 {
-		return 0, ErrResponseTooLarge
+		return 0, b.tooLarge()
 	}
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
@@ -197,7 +192,11 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	}
 	b.left -= int64(n)
 	if b.left < 0 {
-		return 0, ErrResponseTooLarge
+		return 0, b.tooLarge()
 	}
 	return n, err
+}
+
+func (b *budgetReader) tooLarge() error {
+	return fmt.Errorf("%w: more than %d bytes", ErrResponseTooLarge, b.limit)
 }

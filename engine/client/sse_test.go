@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -51,7 +53,7 @@ func TestSSEReader(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for _, r := range []io.Reader{strings.NewReader(tt.body), iotest.OneByteReader(strings.NewReader(tt.body))} {
-				got, err := events(r, 0, 0)
+				got, err := events(r, MaxLineBytes, MaxResponseBytes)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -65,21 +67,21 @@ func TestSSEReader(t *testing.T) {
 
 func TestSSELongLines(t *testing.T) {
 	long := strings.Repeat("x", 3*readBufferSize+17) // spans several bufio buffers
-	got, err := events(strings.NewReader("data: "+long+"\r\n\r\ndata: b\n\n"), 4*readBufferSize, 0)
+	got, err := events(strings.NewReader("data: "+long+"\r\n\r\ndata: b\n\n"), 4*readBufferSize, MaxResponseBytes)
 	if err != nil || len(got) != 2 || got[0] != long || got[1] != "b" {
 		t.Fatalf("long line: err %v, %d events", err, len(got))
 	}
-	_, err = events(strings.NewReader("data: "+long+"\n\n"), readBufferSize, 0)
+	_, err = events(strings.NewReader("data: "+long+"\n\n"), readBufferSize, MaxResponseBytes)
 	if !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("want ErrLineTooLong, got %v", err)
 	}
-	_, err = events(strings.NewReader("data: "+strings.Repeat("y", 100)+"\n\n"), 50, 0)
+	_, err = events(strings.NewReader("data: "+strings.Repeat("y", 100)+"\n\n"), 50, MaxResponseBytes)
 	if !errors.Is(err, ErrLineTooLong) {
 		t.Fatalf("short buffer path: want ErrLineTooLong, got %v", err)
 	}
 	// A line of exactly the limit is fine, with either terminator.
 	for _, eol := range []string{"\n", "\r\n"} {
-		if _, err := events(strings.NewReader(strings.Repeat("d", 64)+eol), 64, 0); err != nil {
+		if _, err := events(strings.NewReader(strings.Repeat("d", 64)+eol), 64, MaxResponseBytes); err != nil {
 			t.Fatalf("line of exactly the limit: %v", err)
 		}
 	}
@@ -87,10 +89,10 @@ func TestSSELongLines(t *testing.T) {
 
 func TestSSEByteBudget(t *testing.T) {
 	body := "data: a\n\ndata: b\n\n" // 18 bytes
-	if got, err := events(strings.NewReader(body), 0, int64(len(body))); err != nil || len(got) != 2 {
+	if got, err := events(strings.NewReader(body), MaxLineBytes, int64(len(body))); err != nil || len(got) != 2 {
 		t.Fatalf("body of exactly the budget: %v %q", err, got)
 	}
-	got, err := events(strings.NewReader(body), 0, int64(len(body)-1))
+	got, err := events(strings.NewReader(body), MaxLineBytes, int64(len(body)-1))
 	if !errors.Is(err, ErrResponseTooLarge) {
 		t.Fatalf("want ErrResponseTooLarge, got %v (%q)", err, got)
 	}
@@ -99,18 +101,18 @@ func TestSSEByteBudget(t *testing.T) {
 func TestSSETransportErrorPassesThrough(t *testing.T) {
 	boom := errors.New("boom")
 	r := io.MultiReader(strings.NewReader("data: a\n\ndata: b"), iotest.ErrReader(boom))
-	got, err := events(r, 0, 0)
+	got, err := events(r, MaxLineBytes, MaxResponseBytes)
 	if !errors.Is(err, boom) || len(got) != 1 {
 		t.Fatalf("got %q, %v; want one event then boom", got, err)
 	}
 }
 
 func TestSSEResetReuses(t *testing.T) {
-	sr := NewSSEReader(strings.NewReader("data: first\n\ndata: pending"), 0, 0)
+	sr := NewSSEReader(strings.NewReader("data: first\n\ndata: pending"), MaxLineBytes, MaxResponseBytes)
 	if d, _, _ := sr.Next(); string(d) != "first" {
 		t.Fatalf("got %q", d)
 	}
-	sr.Reset(strings.NewReader("data: second\n\n"), 0, 0)
+	sr.Reset(strings.NewReader("data: second\n\n"), MaxLineBytes, MaxResponseBytes)
 	d, _, err := sr.Next()
 	if err != nil || string(d) != "second" {
 		t.Fatalf("after Reset got %q, %v", d, err)
@@ -126,6 +128,15 @@ func TestSSEResetReuses(t *testing.T) {
 func FuzzSSE(f *testing.F) {
 	f.Add([]byte(sseBody(3, true, true)))
 	f.Add([]byte("data: a\r\n\r\n: c\ndata: b\ndata: c\n\n"))
+	fixtures, _ := filepath.Glob(filepath.Join("testdata", "ollama", "*.sse"))
+	for _, name := range fixtures {
+		if b, err := os.ReadFile(name); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, v := range []string{"8.9", "1e999", "99999999999999999999", "-1", `"7"`, "null", "07", "1000000001"} {
+		f.Add([]byte(`data: {"choices":[],"usage":{"prompt_tokens":` + v + `,"completion_tokens":` + v + "}}\n\ndata: [DONE]\n\n"))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		whole, errWhole := events(bytes.NewReader(body), 64, 4096)
 		split, errSplit := events(iotest.OneByteReader(bytes.NewReader(body)), 64, 4096)
@@ -134,8 +145,8 @@ func FuzzSSE(f *testing.F) {
 			t.Fatalf("split reads differ: %q %v vs %q %v", whole, errWhole, split, errSplit)
 		}
 		var c chunk
-		for _, e := range whole {
-			scanChunk([]byte(e), &c)
+		for i, e := range whole {
+			_ = checkChunk([]byte(e), &c, i+1)
 		}
 		if errWhole == nil && bytes.Count(body, []byte("\r")) == bytes.Count(body, []byte("\r\n")) {
 			lf, err := events(bytes.NewReader(bytes.ReplaceAll(body, []byte("\r\n"), []byte("\n"))), 64, 4096)
@@ -150,13 +161,13 @@ func BenchmarkSSEParse(b *testing.B) {
 	const chunks = 128
 	body := vllmStream(chunks)
 	r := bytes.NewReader(body)
-	sr := NewSSEReader(r, 0, 0)
+	sr := NewSSEReader(r, MaxLineBytes, MaxResponseBytes)
 	var c chunk
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
 		r.Reset(body)
-		sr.Reset(r, 0, 0)
+		sr.Reset(r, MaxLineBytes, MaxResponseBytes)
 		for {
 			data, _, err := sr.Next()
 			if err != nil {

@@ -15,7 +15,9 @@
 //
 // A request whose body may have reached the server is never sent twice:
 // net/http retries a POST on a reused connection only when none of it was
-// written, which is the rule we want; nothing here adds retries.
+// written, which is the rule we want; nothing here adds retries. (net/http
+// also retries a POST that carries an Idempotency-Key or X-Idempotency-Key
+// header; engine/client refuses those headers for that reason.)
 package httpx
 
 import (
