@@ -23,7 +23,8 @@ func TestContextLengthErrorBody(t *testing.T) {
 	tests := []struct{ name, path, body string }{
 		{"completions", "/v1/completions", fmt.Sprintf(`{"model":"m","prompt":%q,"max_tokens":512}`, words(512))},
 		{"chat max_completion_tokens", "/v1/chat/completions",
-			fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":%q}],"max_completion_tokens":512,"max_tokens":1}`, words(512))},
+			fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":%q}],"max_completion_tokens":512,"max_tokens":1}`,
+				words(512-messageOverhead-generationOverhead))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +95,7 @@ func TestStreamIgnoreEOSExactLength(t *testing.T) {
 		{"list of one id list", "/v1/completions", `"prompt":[[9,8]]`, 2, "text_completion"},
 		{"chat", "/v1/chat/completions",
 			`"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi there you"}]}]`,
-			5, "chat.completion.chunk"},
+			5 + 2*messageOverhead + generationOverhead, "chat.completion.chunk"},
 	}
 	for _, mode := range []bool{false, true} {
 		cfg := fastConfig()
@@ -148,7 +149,7 @@ func TestStreamChunkBytes(t *testing.T) {
 		head + `[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}`,
 		head + `[{"index":0,"delta":{"content":" the"},"logprobs":null,"finish_reason":null}]}`,
 		head + `[{"index":0,"delta":{"content":" quick"},"logprobs":null,"finish_reason":"length","stop_reason":null}]}`,
-		head + `[],"usage":{"prompt_tokens":1,"total_tokens":3,"completion_tokens":2}}`,
+		head + `[],"usage":{"prompt_tokens":6,"total_tokens":8,"completion_tokens":2}}`, // 1 word + the chat template's 5
 		"[DONE]",
 	}
 	for i := range want {
@@ -248,7 +249,7 @@ func TestInfoEndpoints(t *testing.T) {
 		t.Errorf("/tokenize = %s", raw)
 	}
 	_, raw, _ = post(t, url+"/tokenize", `{"messages":[{"role":"user","content":"a b"}]}`)
-	if json.Unmarshal(raw, &tok); tok.Count != 2 {
+	if json.Unmarshal(raw, &tok); tok.Count != 2+messageOverhead+generationOverhead {
 		t.Errorf("/tokenize messages = %s", raw)
 	}
 }

@@ -34,6 +34,7 @@ type genRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	IgnoreEOS bool `json:"ignore_eos"`
+	templateOptions
 }
 
 // apiError is a rejection answered before any generation.
@@ -120,7 +121,7 @@ func (s *Server) newJob(r *http.Request, ep endpoint, index uint64, start time.T
 
 func requestTokens(req *genRequest, ep endpoint) ([]int, error) {
 	if ep == chatEndpoint {
-		return messagesTokens(req.Messages)
+		return messagesTokens(req.Messages, req.templateOptions)
 	}
 	return promptTokens(req.Prompt)
 }

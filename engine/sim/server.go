@@ -7,10 +7,12 @@
 // vLLM's OpenAI server so the client code is exercised as it will be against
 // the real thing.
 //
-// There is no tokenizer: a text prompt or chat message has one token per
-// whitespace-separated word, a token-id prompt one per id, and no chat
-// template is added, so a client can build prompts of exact lengths and
-// verify every count. Each generated token is one word with a leading space.
+// There is no real tokenizer: a text prompt has one token per
+// whitespace-separated word, a token-id prompt one per id, and chat messages
+// are wrapped in a small ChatML template (3 tokens per message, 2 for the
+// generation prompt) that POST /tokenize applies too, so a client can build
+// prompts of exact lengths and verify every count (tokens.go,
+// chattemplate.go). Each generated token is one word with a leading space.
 // A batch of several prompts in one request is rejected with 400.
 package sim
 
