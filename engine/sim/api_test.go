@@ -204,9 +204,7 @@ func TestNonStreamingResponse(t *testing.T) {
 }
 
 func TestInfoEndpoints(t *testing.T) {
-	cfg := fastConfig()
-	cfg.Version = "9.9.9-test"
-	_, url := start(t, cfg)
+	_, url := start(t, fastConfig())
 	get := func(path string) (int, string) {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -219,7 +217,7 @@ func TestInfoEndpoints(t *testing.T) {
 	if st, b := get("/health"); st != 200 || b != "" {
 		t.Errorf("/health = %d %q, want 200 and an empty body", st, b)
 	}
-	if st, b := get("/version"); st != 200 || strings.TrimSpace(b) != `{"version":"9.9.9-test"}` {
+	if st, b := get("/version"); st != 200 || strings.TrimSpace(b) != `{"version":"0.11.0-sim"}` {
 		t.Errorf("/version = %d %s", st, b)
 	}
 	st, b := get("/v1/models")
@@ -254,26 +252,62 @@ func TestInfoEndpoints(t *testing.T) {
 	}
 }
 
-// ConfigFrom takes the scenario's model block where the builtin block is
-// silent and copies every fault field.
+// ConfigFrom copies every field of a complete builtin block, and
+// DefaultConfig is schema's defaults, complete.
 func TestConfigFrom(t *testing.T) {
 	b := schema.Builtin{
-		MaxNumSeqs: 8, DecodeStep: schema.Duration(3 * time.Millisecond), ZeroLatency: true,
+		MaxModelLen: 2048, MaxNumSeqs: 8, KVCacheTokens: 1000, PrefillPerToken: schema.Duration(time.Microsecond),
+		DecodeStep: schema.Duration(3 * time.Millisecond), DecodePerSeq: schema.Duration(time.Nanosecond),
+		PrefixCaching: new(true), BlockSize: 32, ZeroLatency: true,
 		Faults: schema.Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
 			StallRate: 0.4, Stall: schema.Duration(time.Second), ExitAfter: 5, ErrorMidStream: 0.5},
 	}
-	cfg := ConfigFrom(b, "llama", 2048, 42)
+	cfg := ConfigFrom(b, "llama", 42)
 	want := Config{
-		Model: "llama", MaxModelLen: 2048, MaxNumSeqs: 8, DecodeStep: 3 * time.Millisecond, ZeroLatency: true, Seed: 42,
+		Model: "llama", MaxModelLen: 2048, MaxNumSeqs: 8, KVCacheTokens: 1000, PrefillPerToken: time.Microsecond,
+		DecodeStep: 3 * time.Millisecond, DecodePerSeq: time.Nanosecond, PrefixCaching: true, BlockSize: 32,
+		ZeroLatency: true, Seed: 42,
 		Faults: Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
 			StallRate: 0.4, Stall: time.Second, ExitAfter: 5, ErrorMidStream: 0.5},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("ConfigFrom = %+v\nwant %+v", cfg, want)
 	}
-	b.MaxModelLen = 1024
-	if got := ConfigFrom(b, "", 2048, 0).withDefaults(); got.MaxModelLen != 1024 || got.Model != DefaultModel ||
-		got.KVCacheTokens != DefaultKVCacheTokens || got.DecodePerSeq != DefaultDecodePerSeq {
-		t.Errorf("builtin max_model_len or defaults not applied: %+v", got)
+	d := DefaultConfig()
+	if err := d.Validate(); err != nil {
+		t.Fatalf("DefaultConfig is not complete: %v", err)
+	}
+	if d.Model != schema.DefaultSimModel || d.MaxModelLen != schema.DefaultSimMaxModelLen || d.BlockSize != schema.DefaultSimBlockSize ||
+		d.PrefixCaching != schema.DefaultSimPrefixCaching || d.DecodeStep != schema.DefaultSimDecodeStep.D() {
+		t.Errorf("DefaultConfig %+v does not hold schema's defaults", d)
+	}
+}
+
+// A configuration with zero values is rejected with every problem named,
+// not silently completed.
+func TestValidateRejectsIncompleteConfig(t *testing.T) {
+	_, err := New(Config{Model: "m", PrefillPerToken: -time.Second, Faults: Faults{DropRate: 2}})
+	if err == nil {
+		t.Fatal("New accepted a configuration without sizes or timings")
+	}
+	for _, want := range []string{
+		"max_model_len must be positive, got 0", "max_num_seqs must be positive, got 0",
+		"kv_cache_tokens must be positive, got 0", "block_size must be positive, got 0",
+		"decode_step must be positive, got 0s", "prefill_per_token must not be negative, got -1s",
+		"faults.drop_rate is a probability between 0 and 1, got 2", "faults.error_status is empty",
+		"faults.stall must be positive, got 0s",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.KVCacheTokens, cfg.BlockSize = 8, 16
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "kv_cache_tokens 8 holds no block of 16 tokens") {
+		t.Errorf("budget below one block: %v", err)
+	}
+	cfg.PrefixCaching = false
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a budget below one block is fine without prefix caching: %v", err)
 	}
 }

@@ -59,7 +59,7 @@ func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) (int, int)
 
 // handleVersion answers GET /version.
 func (s *Server) handleVersion(w http.ResponseWriter, _ *http.Request) (int, int) {
-	return writeJSON(w, map[string]string{"version": s.cfg.Version}), 0
+	return writeJSON(w, map[string]string{"version": version}), 0
 }
 
 // tokenizeRequest is vLLM's TokenizeCompletionRequest or TokenizeChatRequest,

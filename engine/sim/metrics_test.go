@@ -94,7 +94,12 @@ func label(m *dto.Metric, name string) string {
 // exposition with the name intact.
 func TestMetricsEscapeModelName(t *testing.T) {
 	const name = "org/\"odd\"\\model\nv2"
-	s := New(Config{Model: name, ZeroLatency: true})
+	cfg := DefaultConfig()
+	cfg.Model, cfg.ZeroLatency = name, true
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)

@@ -80,10 +80,9 @@ func timedStream(client *http.Client, url, body string) (int, time.Duration, err
 // machine cannot make them fail while a broken scheduler (serial or
 // unbounded) does.
 func TestSaturationShapes(t *testing.T) {
-	cfg := Config{
-		Model: "m", MaxNumSeqs: 16, DecodeStep: 2 * time.Millisecond,
-		DecodePerSeq: 50 * time.Microsecond, PrefillPerToken: time.Microsecond,
-	}
+	cfg := DefaultConfig()
+	cfg.Model, cfg.MaxNumSeqs = "m", 16
+	cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = 2*time.Millisecond, 50*time.Microsecond, time.Microsecond
 	s, url := start(t, cfg)
 	body := fmt.Sprintf(`{"prompt":%q,"max_tokens":16,"ignore_eos":true,"stream":true}`, words(10))
 	one := closedLoop(t, url, 1, 8, body)
@@ -105,10 +104,12 @@ func TestSaturationShapes(t *testing.T) {
 	}
 }
 
-// The KV budget bounds admission: with room for three reservations of
-// prompt + max_tokens, never more than three sequences run.
+// Without prefix caching the KV budget bounds admission in tokens: with room
+// for three reservations of prompt + max_tokens, never more than three
+// sequences run.
 func TestKVBudgetLimitsAdmission(t *testing.T) {
 	cfg := fastConfig()
+	cfg.PrefixCaching = false
 	cfg.KVCacheTokens = 3 * (10 + 30)
 	s, url := start(t, cfg)
 	body := fmt.Sprintf(`{"prompt":%q,"max_tokens":30,"ignore_eos":true,"stream":true}`, words(10))

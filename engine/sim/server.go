@@ -22,6 +22,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Server is the simulated inference server. It is an http.Handler; Close
@@ -45,10 +47,12 @@ type Server struct {
 
 var _ http.Handler = (*Server)(nil)
 
-// New returns a running server for cfg (zero fields take their defaults).
-// Call Close when done to stop the scheduler.
-func New(cfg Config) *Server {
-	cfg = cfg.withDefaults()
+// New returns a running server for cfg, which must be complete (see
+// Config.Validate). Call Close when done to stop the scheduler.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:     cfg,
 		mux:     http.NewServeMux(),
@@ -62,7 +66,7 @@ func New(cfg Config) *Server {
 		go s.sched.run()
 	}
 	s.routes()
-	return s
+	return s, nil
 }
 
 func (s *Server) routes() {
@@ -124,14 +128,15 @@ func (s *Server) requestDone() {
 	}
 }
 
-// logRequest writes "METHOD PATH STATUS TOKENS DURATION" when a log is set.
+// logRequest writes "METHOD PATH STATUS TOKENS DURATION" when a log is set,
+// method and path (the client's bytes) through the redaction funnel.
 func (s *Server) logRequest(r *http.Request, status, tokens int, d time.Duration) {
 	if s.cfg.Log == nil || status == 0 {
 		return
 	}
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	fmt.Fprintf(s.cfg.Log, "%s %s %d %d %s\n", r.Method, r.URL.Path, status, tokens, d.Round(time.Microsecond))
+	fmt.Fprintf(s.cfg.Log, "%s %s %d %d %s\n", redact.Safe(r.Method), redact.Safe(r.URL.Path), status, tokens, d.Round(time.Microsecond))
 }
 
 // abortConn closes the client connection without completing the response,
