@@ -53,6 +53,7 @@ type job struct {
 	id        string
 	created   int64
 	model     string
+	ids       []int // prompt token ids
 	prompt    int
 	maxTokens int
 	stream    bool
@@ -111,7 +112,7 @@ func (s *Server) newJob(r *http.Request, ep endpoint, index uint64, start time.T
 	}
 	rng := newRNG(s.cfg.Seed, index)
 	j := &job{
-		ep: ep, created: start.Unix(), model: s.cfg.Model, prompt: len(ids), maxTokens: maxTokens,
+		ep: ep, created: start.Unix(), model: s.cfg.Model, ids: ids, prompt: len(ids), maxTokens: maxTokens,
 		stream: req.Stream, usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
 		plan: newPlan(rng, s.cfg.Faults, maxTokens, req.IgnoreEOS), start: start,
 	}
@@ -171,6 +172,9 @@ func (s *Server) newSource(ctx context.Context, j *job) (*tokenSource, error) {
 		return src, nil
 	}
 	src.q = newSeq(j.prompt, j.plan.tokens, j.maxTokens)
+	if c := s.sched.cache; c != nil {
+		c.prepare(src.q, j.ids, j.maxTokens)
+	}
 	return src, s.sched.add(ctx, src.q)
 }
 

@@ -40,6 +40,8 @@ func TestMetricsParseable(t *testing.T) {
 		"vllm:prompt_tokens_total":         dto.MetricType_COUNTER,
 		"vllm:generation_tokens_total":     dto.MetricType_COUNTER,
 		"vllm:num_preemptions_total":       dto.MetricType_COUNTER,
+		"vllm:prefix_cache_queries_total":  dto.MetricType_COUNTER,
+		"vllm:prefix_cache_hits_total":     dto.MetricType_COUNTER,
 		"vllm:request_success_total":       dto.MetricType_COUNTER,
 	}
 	for name, typ := range want {

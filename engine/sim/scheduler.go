@@ -17,7 +17,14 @@ var errStopped = errors.New("simulator stopped")
 type seq struct {
 	prompt  int // prompt tokens, paid as prefill in the admitting step
 	target  int // tokens to generate
-	reserve int // KV tokens reserved: prompt + max_tokens
+	reserve int // KV tokens reserved without prefix caching: prompt + max_tokens
+	blocks  seqBlocks
+
+	// arrival and first are times on the scheduler's model clock: when the
+	// sequence could first be scheduled and when its first token was
+	// emitted. Their difference is its modelled TTFT, free of the wall
+	// clock's noise.
+	arrival, first time.Duration
 
 	generated atomic.Int64
 	cancelled atomic.Bool
@@ -50,16 +57,23 @@ func (q *seq) wait(ctx context.Context, seen int, quit, exited <-chan struct{}) 
 // waiting queue, admission while running < max_num_seqs and the KV
 // reservations fit, and engine steps that each emit one token to every
 // running sequence. A step lasts DecodeStep + DecodePerSeq*running, plus
-// PrefillPerToken for each prompt token admitted in that step (chunked
-// prefill folded into the step, as vLLM v1 does). The step time is waited
-// on a timer, so an idle or busy simulator costs no CPU between steps.
+// PrefillPerToken for each uncached prompt token admitted in that step
+// (chunked prefill folded into the step, as vLLM v1 does). The step time is
+// waited on a timer, so an idle or busy simulator costs no CPU between
+// steps.
 type scheduler struct {
 	cfg     Config
 	submit  chan *seq
 	quit    <-chan struct{}
 	waiting []*seq
 	running []*seq
-	kvUsed  int // sum of reserve over running
+	kvUsed  int          // sum of reserve over running, without prefix caching
+	cache   *prefixCache // nil without prefix caching
+
+	// clock is the model clock: the sum of the durations of the steps
+	// taken. stepEnd is where the step being waited on ends (clock when
+	// idle): a sequence arriving now can be scheduled from there.
+	clock, stepEnd time.Duration
 
 	gauges schedGauges
 }
@@ -73,7 +87,11 @@ type schedGauges struct {
 }
 
 func newScheduler(cfg Config, quit <-chan struct{}) *scheduler {
-	return &scheduler{cfg: cfg, submit: make(chan *seq, 256), quit: quit}
+	s := &scheduler{cfg: cfg, submit: make(chan *seq, 256), quit: quit}
+	if cfg.PrefixCaching {
+		s.cache = newPrefixCache(cfg)
+	}
+	return s
 }
 
 // add hands q to the scheduler.
@@ -101,10 +119,13 @@ func (s *scheduler) run() {
 		if len(s.running) == 0 {
 			continue
 		}
-		timer.Reset(s.stepDuration(prefill))
+		d := s.stepDuration(prefill)
+		timer.Reset(d)
+		s.stepEnd = s.clock + d
 		if !s.receive(timer.C) {
 			return
 		}
+		s.clock = s.stepEnd
 		s.step()
 	}
 }
@@ -115,6 +136,7 @@ func (s *scheduler) receive(tick <-chan time.Time) bool {
 	for {
 		select {
 		case q := <-s.submit:
+			q.arrival = s.stepEnd
 			s.waiting = append(s.waiting, q)
 			if tick == nil {
 				return true
@@ -128,24 +150,43 @@ func (s *scheduler) receive(tick <-chan time.Time) bool {
 }
 
 // admit moves waiting sequences to running in arrival order while a slot
-// and KV room exist, and returns the prompt tokens to prefill. A sequence
-// larger than the whole KV budget is admitted alone rather than never.
+// and KV room exist, and returns the prompt tokens to prefill: all of them,
+// or with prefix caching those after the cached prefix. A sequence larger
+// than the whole KV budget is admitted alone rather than never.
 func (s *scheduler) admit() (prefill int) {
 	n := 0
 	for _, q := range s.waiting {
-		if len(s.running) >= s.cfg.MaxNumSeqs {
-			break
-		}
-		if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && len(s.running) > 0 {
+		if len(s.running) >= s.cfg.MaxNumSeqs || !s.reserve(q) {
 			break
 		}
 		s.running = append(s.running, q)
-		s.kvUsed += q.reserve
-		prefill += q.prompt
+		prefill += q.prompt - q.blocks.hit
 		n++
 	}
 	s.waiting = append(s.waiting[:0], s.waiting[n:]...)
 	return prefill
+}
+
+// reserve takes q's share of the KV budget if it fits.
+func (s *scheduler) reserve(q *seq) bool {
+	alone := len(s.running) == 0
+	if s.cache != nil {
+		return s.cache.admit(q, alone)
+	}
+	if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && !alone {
+		return false
+	}
+	s.kvUsed += q.reserve
+	return true
+}
+
+// release gives back q's share of the KV budget.
+func (s *scheduler) release(q *seq) {
+	if s.cache != nil {
+		s.cache.release(q)
+		return
+	}
+	s.kvUsed -= q.reserve
 }
 
 func (s *scheduler) stepDuration(prefill int) time.Duration {
@@ -158,12 +199,18 @@ func (s *scheduler) step() {
 	kept := s.running[:0]
 	for _, q := range s.running {
 		n := q.generated.Add(1)
+		if n == 1 {
+			q.first = s.clock
+		}
+		if s.cache != nil {
+			s.cache.decoded(q, int(n))
+		}
 		select {
 		case q.notify <- struct{}{}:
 		default:
 		}
 		if int(n) >= q.target {
-			s.kvUsed -= q.reserve
+			s.release(q)
 			continue
 		}
 		kept = append(kept, q)
@@ -178,7 +225,7 @@ func (s *scheduler) dropCancelled() {
 	kept := s.running[:0]
 	for _, q := range s.running {
 		if q.cancelled.Load() {
-			s.kvUsed -= q.reserve
+			s.release(q)
 			continue
 		}
 		kept = append(kept, q)
@@ -200,13 +247,17 @@ func (s *scheduler) publish() {
 	g := &s.gauges
 	g.running.Store(int64(len(s.running)))
 	g.waiting.Store(int64(len(s.waiting)))
-	kv := 0
-	for _, q := range s.running {
-		kv += q.prompt + int(q.generated.Load())
+	kv, reserved := 0, s.kvUsed
+	if s.cache != nil {
+		kv, reserved = s.cache.inUse(s.running), s.cache.reserved()
+	} else {
+		for _, q := range s.running {
+			kv += q.prompt + int(q.generated.Load())
+		}
 	}
 	g.kvTokens.Store(int64(kv))
 	storeMax(&g.maxRunning, int64(len(s.running)))
-	storeMax(&g.maxKVReserved, int64(s.kvUsed))
+	storeMax(&g.maxKVReserved, int64(reserved))
 }
 
 func storeMax(v *atomic.Int64, n int64) {

@@ -104,19 +104,26 @@ func TestSaturationShapes(t *testing.T) {
 	}
 }
 
-// Without prefix caching the KV budget bounds admission in tokens: with room
-// for three reservations of prompt + max_tokens, never more than three
-// sequences run.
+// The KV budget bounds admission: with room for three reservations of
+// prompt + max_tokens, never more than three sequences run. Without prefix
+// caching the reservation is in tokens (40), with it in whole blocks (3 of
+// 16 tokens), so the budgets differ.
 func TestKVBudgetLimitsAdmission(t *testing.T) {
-	cfg := fastConfig()
-	cfg.PrefixCaching = false
-	cfg.KVCacheTokens = 3 * (10 + 30)
-	s, url := start(t, cfg)
-	body := fmt.Sprintf(`{"prompt":%q,"max_tokens":30,"ignore_eos":true,"stream":true}`, words(10))
-	closedLoop(t, url, 12, 2, body)
-	st := s.Stats()
-	if st.MaxRunning != 3 || st.MaxKVReserved != int64(cfg.KVCacheTokens) || st.Completed != 24 {
-		t.Fatalf("stats %+v, want MaxRunning 3, MaxKVReserved %d, Completed 24", st, cfg.KVCacheTokens)
+	for _, tt := range []struct {
+		caching bool
+		budget  int
+	}{{false, 3 * (10 + 30)}, {true, 3 * 3 * 16}} {
+		t.Run(fmt.Sprintf("prefix_caching=%v", tt.caching), func(t *testing.T) {
+			cfg := fastConfig()
+			cfg.PrefixCaching, cfg.KVCacheTokens = tt.caching, tt.budget
+			s, url := start(t, cfg)
+			body := fmt.Sprintf(`{"prompt":%q,"max_tokens":30,"ignore_eos":true,"stream":true}`, words(10))
+			closedLoop(t, url, 12, 2, body)
+			st := s.Stats()
+			if st.MaxRunning != 3 || st.MaxKVReserved != int64(cfg.KVCacheTokens) || st.Completed != 24 {
+				t.Fatalf("stats %+v, want MaxRunning 3, MaxKVReserved %d, Completed 24", st, cfg.KVCacheTokens)
+			}
+		})
 	}
 }
 

@@ -14,6 +14,12 @@
 // prompts of exact lengths and verify every count (tokens.go,
 // chattemplate.go). Each generated token is one word with a leading space.
 // A batch of several prompts in one request is rejected with 400.
+//
+// With prefix caching (the default, as in vLLM V1) the scheduler keeps full
+// KV blocks by a hash chain of their tokens, charges prefill only for the
+// tokens after a prompt's cached prefix, and reports vLLM's
+// vllm:prefix_cache_queries_total and vllm:prefix_cache_hits_total
+// (prefixcache.go).
 package sim
 
 import (
