@@ -58,7 +58,6 @@ type seqBlocks struct {
 	last    uint64   // chain hash of the last full block: the next one's parent
 	held    []*block // cached blocks this sequence holds, in token order
 	reserve int      // blocks reserved for prompt + max_tokens
-	hit     int      // prompt tokens found cached at admission
 }
 
 func newPrefixCache(cfg Config) *prefixCache {
@@ -74,9 +73,9 @@ func newPrefixCache(cfg Config) *prefixCache {
 // prepare hashes the full blocks of a prompt and sizes its reservation. It
 // runs on the request's goroutine so the scheduler only looks hashes up.
 func (c *prefixCache) prepare(q *seq, ids []int, maxTokens int) {
-	b := &q.blocks
 	full := len(ids) / c.blockSize
-	b.hashes = make([]uint64, full)
+	b := &seqBlocks{hashes: make([]uint64, full)}
+	q.blocks = b
 	buf := make([]byte, 0, 8*(c.blockSize+1))
 	for i := range full {
 		b.last = c.hash(buf, b.last, ids[i*c.blockSize:(i+1)*c.blockSize])
@@ -100,9 +99,10 @@ func (c *prefixCache) hash(buf []byte, parent uint64, ids []int) uint64 {
 // admit reserves q's blocks when they fit beside the running sequences'
 // (always when alone, so an oversized request runs rather than waits
 // forever), takes its cached prefix and caches its other full prompt
-// blocks. It reports whether q was admitted.
-func (c *prefixCache) admit(q *seq, alone bool) bool {
-	b := &q.blocks
+// blocks. It reports whether q was admitted and how many of its prompt
+// tokens were cached.
+func (c *prefixCache) admit(q *seq, alone bool) (cached int, ok bool) {
+	b := q.blocks
 	limit := min(len(b.hashes), (q.prompt-1)/c.blockSize)
 	revived := 0 // hit blocks that leave the LRU list
 	b.held = b.held[:0]
@@ -120,7 +120,7 @@ func (c *prefixCache) admit(q *seq, alone bool) bool {
 	need := b.reserve - hit
 	if !alone && c.held+c.private+revived+need > c.capacity {
 		b.held = b.held[:0]
-		return false
+		return 0, false
 	}
 	for _, blk := range b.held {
 		c.ref(blk)
@@ -130,10 +130,10 @@ func (c *prefixCache) admit(q *seq, alone bool) bool {
 	for _, h := range b.hashes[hit:] {
 		c.cache(q, h)
 	}
-	b.hit = hit * c.blockSize
+	cached = hit * c.blockSize
 	c.queries.Add(int64(q.prompt))
-	c.hits.Add(int64(b.hit))
-	return true
+	c.hits.Add(int64(cached))
+	return cached, true
 }
 
 // decoded caches the block that the step emitting generated token n
@@ -142,7 +142,7 @@ func (c *prefixCache) decoded(q *seq, n int) {
 	if n < 2 {
 		return
 	}
-	b := &q.blocks
+	b := q.blocks
 	b.tail = append(b.tail, outputIDs[(n-2)%len(outputIDs)])
 	if len(b.tail) < c.blockSize {
 		return
@@ -169,7 +169,7 @@ func (c *prefixCache) cache(q *seq, h uint64) {
 // release returns q's blocks: private ones to the free space, cached ones
 // to the LRU list, tail first.
 func (c *prefixCache) release(q *seq) {
-	b := &q.blocks
+	b := q.blocks
 	c.private -= b.reserve - len(b.held)
 	for i := len(b.held) - 1; i >= 0; i-- {
 		blk := b.held[i]

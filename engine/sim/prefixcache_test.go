@@ -174,15 +174,16 @@ func testCache() *prefixCache {
 }
 
 // admitted prepares and admits a sequence of the given prompt, failing the
-// test when it does not fit.
-func admitted(t *testing.T, c *prefixCache, ids []int, maxTokens int) *seq {
+// test when it does not fit, and returns it with its cached prompt tokens.
+func admitted(t *testing.T, c *prefixCache, ids []int, maxTokens int) (*seq, int) {
 	t.Helper()
 	q := newSeq(len(ids), maxTokens, maxTokens)
 	c.prepare(q, ids, maxTokens)
-	if !c.admit(q, false) {
+	cached, ok := c.admit(q, false)
+	if !ok {
 		t.Fatalf("prompt %v with max_tokens %d did not fit", ids, maxTokens)
 	}
-	return q
+	return q, cached
 }
 
 // Blocks are identified by their chain: the same tokens after a different
@@ -190,21 +191,22 @@ func admitted(t *testing.T, c *prefixCache, ids []int, maxTokens int) *seq {
 func TestPrefixCacheHashChain(t *testing.T) {
 	c := testCache()
 	a, b := tokenRange(1, 4), tokenRange(5, 4)
-	c.release(admitted(t, c, slices.Concat(a, b, []int{99}), 1))
-	if q := admitted(t, c, slices.Concat(b, a, []int{99}), 1); q.blocks.hit != 0 {
-		t.Errorf("blocks in another order hit %d tokens, want 0", q.blocks.hit)
+	first, _ := admitted(t, c, slices.Concat(a, b, []int{99}), 1)
+	c.release(first)
+	if q, hit := admitted(t, c, slices.Concat(b, a, []int{99}), 1); hit != 0 {
+		t.Errorf("blocks in another order hit %d tokens, want 0", hit)
 	} else {
 		c.release(q)
 	}
-	if q := admitted(t, c, slices.Concat(a, b, []int{7}), 1); q.blocks.hit != 8 {
-		t.Errorf("the same two blocks hit %d tokens, want 8", q.blocks.hit)
+	if q, hit := admitted(t, c, slices.Concat(a, b, []int{7}), 1); hit != 8 {
+		t.Errorf("the same two blocks hit %d tokens, want 8", hit)
 	} else {
 		c.release(q)
 	}
 	// A prompt that is exactly its cached blocks recomputes the last one:
 	// vLLM needs the last token's logits, so at most prompt-1 tokens hit.
-	if q := admitted(t, c, slices.Concat(a, b), 1); q.blocks.hit != 4 {
-		t.Errorf("a fully cached 8-token prompt hit %d tokens, want 4", q.blocks.hit)
+	if _, hit := admitted(t, c, slices.Concat(a, b), 1); hit != 4 {
+		t.Errorf("a fully cached 8-token prompt hit %d tokens, want 4", hit)
 	}
 }
 
@@ -213,20 +215,20 @@ func TestPrefixCacheHashChain(t *testing.T) {
 // prefix; blocks of running sequences are never evicted.
 func TestPrefixCacheLRUEviction(t *testing.T) {
 	c := testCache()
-	a := admitted(t, c, tokenRange(100, 9), 3) // 2 full prompt blocks, 3 reserved
+	a, _ := admitted(t, c, tokenRange(100, 9), 3) // 2 full prompt blocks, 3 reserved
 	c.release(a)
-	b := admitted(t, c, tokenRange(200, 9), 3)
+	b, _ := admitted(t, c, tokenRange(200, 9), 3)
 	c.release(b)
 	if c.lru.Len() != 4 || c.held != 0 || c.private != 0 {
 		t.Fatalf("after two finished sequences: lru %d held %d private %d, want 4 0 0", c.lru.Len(), c.held, c.private)
 	}
 	// 5 new blocks fit only by evicting one cached block: a's suffix.
-	run := admitted(t, c, tokenRange(300, 17), 3)
+	run, _ := admitted(t, c, tokenRange(300, 17), 3)
 	if len(c.blocks) != 3+4 || c.lru.Len() != 3 {
 		t.Fatalf("cached %d, unreferenced %d; want a's prefix, b's 2 blocks and the new 4", len(c.blocks), c.lru.Len())
 	}
-	if q := admitted(t, c, tokenRange(100, 9), 0); q.blocks.hit != 4 {
-		t.Errorf("a's prefix hit %d tokens after its suffix was evicted, want 4", q.blocks.hit)
+	if q, hit := admitted(t, c, tokenRange(100, 9), 0); hit != 4 {
+		t.Errorf("a's prefix hit %d tokens after its suffix was evicted, want 4", hit)
 	} else {
 		c.release(q)
 	}
@@ -234,11 +236,11 @@ func TestPrefixCacheLRUEviction(t *testing.T) {
 	// running sequence, whose blocks stay.
 	big := newSeq(20, 4, 4)
 	c.prepare(big, tokenRange(400, 20), 4)
-	if c.admit(big, false) {
+	if _, ok := c.admit(big, false); ok {
 		t.Fatal("a sequence was admitted into the blocks of a running one")
 	}
-	if q := admitted(t, c, tokenRange(300, 17), 0); q.blocks.hit != 16 {
-		t.Errorf("the running sequence's prompt hit %d tokens, want 16", q.blocks.hit)
+	if q, hit := admitted(t, c, tokenRange(300, 17), 0); hit != 16 {
+		t.Errorf("the running sequence's prompt hit %d tokens, want 16", hit)
 	} else {
 		c.release(q)
 	}

@@ -14,21 +14,24 @@ var errStopped = errors.New("simulator stopped")
 // except the atomics, which the request's handler reads: generated tells it
 // how many tokens exist, notify wakes it, cancelled tells the scheduler the
 // client is gone.
+//
+// The fields every step reads come first, so that they share a cache line.
 type seq struct {
 	prompt  int // prompt tokens, paid as prefill in the admitting step
 	target  int // tokens to generate
 	reserve int // KV tokens reserved without prefix caching: prompt + max_tokens
-	blocks  seqBlocks
-
-	// arrival and first are times on the scheduler's model clock: when the
-	// sequence could first be scheduled and when its first token was
-	// emitted. Their difference is its modelled TTFT, free of the wall
-	// clock's noise.
-	arrival, first time.Duration
 
 	generated atomic.Int64
 	cancelled atomic.Bool
 	notify    chan struct{} // capacity 1: a pending wake-up is never lost
+
+	// arrival and first are times on the scheduler's model clock: when the
+	// sequence could first be scheduled and when its first token was
+	// emitted (the end of the step that admitted it). Their difference is
+	// its modelled TTFT, free of the wall clock's noise.
+	arrival, first time.Duration
+
+	blocks *seqBlocks // prefix-cache state; nil without prefix caching
 }
 
 func newSeq(prompt, target, maxTokens int) *seq {
@@ -114,6 +117,7 @@ func (s *scheduler) run() {
 			return
 		}
 		s.dropCancelled()
+		before := len(s.running)
 		prefill := s.admit()
 		s.publish()
 		if len(s.running) == 0 {
@@ -122,6 +126,9 @@ func (s *scheduler) run() {
 		d := s.stepDuration(prefill)
 		timer.Reset(d)
 		s.stepEnd = s.clock + d
+		for _, q := range s.running[before:] {
+			q.first = s.stepEnd
+		}
 		if !s.receive(timer.C) {
 			return
 		}
@@ -156,28 +163,33 @@ func (s *scheduler) receive(tick <-chan time.Time) bool {
 func (s *scheduler) admit() (prefill int) {
 	n := 0
 	for _, q := range s.waiting {
-		if len(s.running) >= s.cfg.MaxNumSeqs || !s.reserve(q) {
+		if len(s.running) >= s.cfg.MaxNumSeqs {
+			break
+		}
+		cached, ok := s.reserve(q)
+		if !ok {
 			break
 		}
 		s.running = append(s.running, q)
-		prefill += q.prompt - q.blocks.hit
+		prefill += q.prompt - cached
 		n++
 	}
 	s.waiting = append(s.waiting[:0], s.waiting[n:]...)
 	return prefill
 }
 
-// reserve takes q's share of the KV budget if it fits.
-func (s *scheduler) reserve(q *seq) bool {
+// reserve takes q's share of the KV budget if it fits, and returns the
+// prompt tokens found in the prefix cache.
+func (s *scheduler) reserve(q *seq) (cached int, ok bool) {
 	alone := len(s.running) == 0
 	if s.cache != nil {
 		return s.cache.admit(q, alone)
 	}
 	if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && !alone {
-		return false
+		return 0, false
 	}
 	s.kvUsed += q.reserve
-	return true
+	return 0, true
 }
 
 // release gives back q's share of the KV budget.
@@ -195,16 +207,17 @@ func (s *scheduler) stepDuration(prefill int) time.Duration {
 }
 
 // step emits one token to every running sequence and retires the finished.
+// The prefix cache sees each step first, in a loop of its own, so that the
+// loop without it is what it always was.
 func (s *scheduler) step() {
+	if s.cache != nil {
+		for _, q := range s.running {
+			s.cache.decoded(q, int(q.generated.Load())+1)
+		}
+	}
 	kept := s.running[:0]
 	for _, q := range s.running {
 		n := q.generated.Add(1)
-		if n == 1 {
-			q.first = s.clock
-		}
-		if s.cache != nil {
-			s.cache.decoded(q, int(n))
-		}
 		select {
 		case q.notify <- struct{}{}:
 		default:
