@@ -32,14 +32,14 @@ import (
 //   - queries and hits count prompt tokens per admitted request, as vLLM's
 //     vllm:prefix_cache_queries and vllm:prefix_cache_hits do.
 type prefixCache struct {
-	blockSize int
-	capacity  int               // blocks in the KV budget
-	blocks    map[uint64]*block // cached full blocks by chain hash
-	lru       list.List         // cached blocks with ref 0, least recently used first
-	held      int               // cached blocks with ref > 0
-	private   int               // reserved blocks of running sequences not (yet) cached
-	seed      maphash.Seed
-	scratch   []byte // hash input of decoded blocks, on the scheduler goroutine
+	blockSize  int
+	capacity   int               // blocks in the KV budget
+	blocks     map[uint64]*block // cached full blocks by chain hash
+	lru        list.List         // cached blocks with ref 0, least recently used first
+	referenced int               // cached blocks with ref > 0
+	private    int               // reserved blocks of running sequences not (yet) cached
+	seed       maphash.Seed
+	scratch    []byte // hash input of decoded blocks, on the scheduler goroutine
 
 	queries, hits atomic.Int64
 }
@@ -118,7 +118,7 @@ func (c *prefixCache) admit(q *seq, alone bool) (cached int, ok bool) {
 	}
 	hit := len(b.held)
 	need := b.reserve - hit
-	if !alone && c.held+c.private+revived+need > c.capacity {
+	if !alone && c.referenced+c.private+revived+need > c.capacity {
 		b.held = b.held[:0]
 		return 0, false
 	}
@@ -126,7 +126,7 @@ func (c *prefixCache) admit(q *seq, alone bool) (cached int, ok bool) {
 		c.ref(blk)
 	}
 	c.private += need
-	c.evict(c.held + c.private + c.lru.Len() - c.capacity)
+	c.evict(c.referenced + c.private + c.lru.Len() - c.capacity)
 	for _, h := range b.hashes[hit:] {
 		c.cache(q, h)
 	}
@@ -163,7 +163,7 @@ func (c *prefixCache) cache(q *seq, h uint64) {
 	c.blocks[h] = blk
 	q.blocks.held = append(q.blocks.held, blk)
 	c.private--
-	c.held++
+	c.referenced++
 }
 
 // release returns q's blocks: private ones to the free space, cached ones
@@ -175,7 +175,7 @@ func (c *prefixCache) release(q *seq) {
 		blk := b.held[i]
 		if blk.ref--; blk.ref == 0 {
 			blk.elem = c.lru.PushBack(blk)
-			c.held--
+			c.referenced--
 		}
 	}
 	b.held = nil
@@ -185,7 +185,7 @@ func (c *prefixCache) ref(blk *block) {
 	if blk.ref == 0 {
 		c.lru.Remove(blk.elem)
 		blk.elem = nil
-		c.held++
+		c.referenced++
 	}
 	blk.ref++
 }
@@ -199,12 +199,12 @@ func (c *prefixCache) evict(n int) {
 }
 
 // reserved is the KV budget in tokens that running sequences hold.
-func (c *prefixCache) reserved() int { return (c.held + c.private) * c.blockSize }
+func (c *prefixCache) reserved() int { return (c.referenced + c.private) * c.blockSize }
 
 // inUse is the number of KV tokens running sequences have filled, a shared
 // cached block counted once.
 func (c *prefixCache) inUse(running []*seq) int {
-	kv := c.held * c.blockSize
+	kv := c.referenced * c.blockSize
 	for _, q := range running {
 		kv += q.prompt + int(q.generated.Load()) - len(q.blocks.held)*c.blockSize
 	}

@@ -219,8 +219,8 @@ func TestPrefixCacheLRUEviction(t *testing.T) {
 	c.release(a)
 	b, _ := admitted(t, c, tokenRange(200, 9), 3)
 	c.release(b)
-	if c.lru.Len() != 4 || c.held != 0 || c.private != 0 {
-		t.Fatalf("after two finished sequences: lru %d held %d private %d, want 4 0 0", c.lru.Len(), c.held, c.private)
+	if c.lru.Len() != 4 || c.referenced != 0 || c.private != 0 {
+		t.Fatalf("after two finished sequences: lru %d referenced %d private %d, want 4 0 0", c.lru.Len(), c.referenced, c.private)
 	}
 	// 5 new blocks fit only by evicting one cached block: a's suffix.
 	run, _ := admitted(t, c, tokenRange(300, 17), 3)
@@ -245,8 +245,8 @@ func TestPrefixCacheLRUEviction(t *testing.T) {
 		c.release(q)
 	}
 	c.release(run)
-	if c.held != 0 || c.private != 0 || c.lru.Len() != len(c.blocks) {
-		t.Errorf("leak after every release: held %d private %d lru %d of %d", c.held, c.private, c.lru.Len(), len(c.blocks))
+	if c.referenced != 0 || c.private != 0 || c.lru.Len() != len(c.blocks) {
+		t.Errorf("leak after every release: referenced %d private %d lru %d of %d", c.referenced, c.private, c.lru.Len(), len(c.blocks))
 	}
 }
 
