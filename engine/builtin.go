@@ -22,7 +22,7 @@ func (e *executor) startBuiltin(context.Context) (string, func(), error) {
 	if e.sc.Server.Builtin != nil {
 		b = *e.sc.Server.Builtin
 	}
-	url, stop, exited, err := serveSim(sim.ConfigFrom(b, e.sc.Model.Name, e.sc.Model.MaxModelLen, e.seed))
+	url, stop, exited, err := serveSim(sim.ConfigFrom(b, e.sc.Model.Name, e.seed))
 	e.simExited = exited
 	return url, stop, err
 }
@@ -39,6 +39,9 @@ func ServeSim(cfg sim.Config) (string, func(), error) {
 // serving on its own (the exit_after fault), so the engine can treat it as
 // a dead server, exactly like a server process that exited.
 func serveSim(cfg sim.Config) (string, func(), <-chan struct{}, error) {
+	if err := cfg.Validate(); err != nil {
+		return "", nil, nil, fmt.Errorf("configure the built-in simulator: %w", err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("listen for the built-in simulator: %w", err)

@@ -28,8 +28,9 @@ func TestMain(m *testing.M) {
 func serveSimChild(spec string) int {
 	port, after, _ := strings.Cut(spec, ":")
 	n, _ := strconv.Atoi(after)
-	cfg := sim.Config{Model: "child", DecodeStep: time.Millisecond, DecodePerSeq: time.Microsecond,
-		PrefillPerToken: time.Microsecond, Faults: sim.Faults{ExitAfter: n}}
+	cfg := sim.DefaultConfig()
+	cfg.Model, cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = "child", time.Millisecond, time.Microsecond, time.Microsecond
+	cfg.Faults.ExitAfter = n
 	err := sim.ListenAndServe(context.Background(), "127.0.0.1:"+port, cfg, os.Stdout)
 	if errors.Is(err, sim.ErrExited) {
 		fmt.Println("child: exiting after", n, "requests")

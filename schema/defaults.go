@@ -47,6 +47,9 @@ func applyDefaults(sc *Scenario, present func(string) bool) {
 	if sc.Server.Kind() == ServerBuiltin && sc.Model.Name == "" {
 		sc.Model.Name = DefaultSimModel
 	}
+	if sc.Server.Builtin != nil {
+		defaultBuiltin(sc.Server.Builtin, sc.Model.MaxModelLen, present)
+	}
 	defaultAPI(&sc.API, present)
 	for i := range sc.Stages {
 		defaultStage(&sc.Stages[i], index("stages", i), present)

@@ -99,8 +99,8 @@ func (s Server) Kind() string {
 	return ServerBuiltin
 }
 
-// Builtin configures the embedded vLLM-like simulator. Zero values take the
-// simulator's defaults.
+// Builtin configures the embedded vLLM-like simulator. Unset fields take the
+// DefaultSim* values of defaults_builtin.go in the defaults pass.
 type Builtin struct {
 	// MaxModelLen is the context length the simulator enforces (default: model.max_model_len, else 4096).
 	MaxModelLen int `yaml:"max_model_len,omitempty" json:"max_model_len,omitempty"`
@@ -114,6 +114,14 @@ type Builtin struct {
 	DecodeStep Duration `yaml:"decode_step,omitempty" json:"decode_step,omitempty"`
 	// DecodePerSeq is added to a decode step per running sequence (default 250µs).
 	DecodePerSeq Duration `yaml:"decode_per_seq,omitempty" json:"decode_per_seq,omitempty"`
+	// PrefixCaching turns on the simulator's automatic prefix cache, modelled
+	// on vLLM's: full blocks of BlockSize tokens are kept by a hash chain of
+	// their contents, and a prompt pays prefill only for the tokens after its
+	// longest cached prefix (default true, as in vLLM V1).
+	PrefixCaching *bool `yaml:"prefix_caching,omitempty" json:"prefix_caching,omitempty"`
+	// BlockSize is the number of tokens in one KV-cache block, the unit of
+	// prefix-cache hits and of the KV budget when prefix caching is on (default 16).
+	BlockSize int `yaml:"block_size,omitempty" json:"block_size,omitempty"`
 	// ZeroLatency answers as fast as possible (client benchmarks).
 	ZeroLatency bool `yaml:"zero_latency,omitempty" json:"zero_latency,omitempty"`
 	// Faults injects failures for reliability tests.

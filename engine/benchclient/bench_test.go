@@ -30,14 +30,14 @@ func serveChild(args []string) int {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	port := fs.Int("port", 0, "")
 	fs.Bool("quiet", false, "")
-	var cfg sim.Config
-	fs.IntVar(&cfg.MaxModelLen, "max-model-len", 0, "")
+	cfg := sim.DefaultConfig()
+	fs.IntVar(&cfg.MaxModelLen, "max-model-len", cfg.MaxModelLen, "")
 	fs.BoolVar(&cfg.ZeroLatency, "zero-latency", false, "")
-	fs.DurationVar(&cfg.DecodeStep, "decode-step", 0, "")
-	fs.DurationVar(&cfg.DecodePerSeq, "decode-per-seq", 0, "")
-	fs.DurationVar(&cfg.PrefillPerToken, "prefill-per-token", 0, "")
-	fs.IntVar(&cfg.MaxNumSeqs, "max-num-seqs", 0, "")
-	fs.IntVar(&cfg.KVCacheTokens, "kv-cache-tokens", 0, "")
+	fs.DurationVar(&cfg.DecodeStep, "decode-step", cfg.DecodeStep, "")
+	fs.DurationVar(&cfg.DecodePerSeq, "decode-per-seq", cfg.DecodePerSeq, "")
+	fs.DurationVar(&cfg.PrefillPerToken, "prefill-per-token", cfg.PrefillPerToken, "")
+	fs.IntVar(&cfg.MaxNumSeqs, "max-num-seqs", cfg.MaxNumSeqs, "")
+	fs.IntVar(&cfg.KVCacheTokens, "kv-cache-tokens", cfg.KVCacheTokens, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -26,7 +26,10 @@ type simServer struct {
 
 func newSimServer(t *testing.T, cfg sim.Config) *simServer {
 	t.Helper()
-	s := sim.New(cfg)
+	s, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(s.Close)
 	w := &simServer{}
 	w.Server = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
@@ -76,7 +79,9 @@ func complete(ctx context.Context, url, model string, maxTokens int) (usage, err
 // gauges must show the requests that were running.
 func TestScraperReadsTheSimulator(t *testing.T) {
 	const model, requests, maxTokens = "sim-model", 8, 48
-	srv := newSimServer(t, sim.Config{Model: model, Seed: 1})
+	cfg := sim.DefaultConfig()
+	cfg.Model, cfg.Seed = model, 1
+	srv := newSimServer(t, cfg)
 	ctx := context.Background()
 	if ok, note := Probe(ctx, Options{URL: srv.URL + "/metrics"}); !ok {
 		t.Fatalf("probe of the simulator failed: %s", note)

@@ -23,7 +23,8 @@ func TestContextLengthErrorBody(t *testing.T) {
 	tests := []struct{ name, path, body string }{
 		{"completions", "/v1/completions", fmt.Sprintf(`{"model":"m","prompt":%q,"max_tokens":512}`, words(512))},
 		{"chat max_completion_tokens", "/v1/chat/completions",
-			fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":%q}],"max_completion_tokens":512,"max_tokens":1}`, words(512))},
+			fmt.Sprintf(`{"model":"m","messages":[{"role":"user","content":%q}],"max_completion_tokens":512,"max_tokens":1}`,
+				words(512-messageOverhead-generationOverhead))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +95,7 @@ func TestStreamIgnoreEOSExactLength(t *testing.T) {
 		{"list of one id list", "/v1/completions", `"prompt":[[9,8]]`, 2, "text_completion"},
 		{"chat", "/v1/chat/completions",
 			`"messages":[{"role":"system","content":"be brief"},{"role":"user","content":[{"type":"text","text":"hi there you"}]}]`,
-			5, "chat.completion.chunk"},
+			5 + 2*messageOverhead + generationOverhead, "chat.completion.chunk"},
 	}
 	for _, mode := range []bool{false, true} {
 		cfg := fastConfig()
@@ -148,7 +149,7 @@ func TestStreamChunkBytes(t *testing.T) {
 		head + `[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}`,
 		head + `[{"index":0,"delta":{"content":" the"},"logprobs":null,"finish_reason":null}]}`,
 		head + `[{"index":0,"delta":{"content":" quick"},"logprobs":null,"finish_reason":"length","stop_reason":null}]}`,
-		head + `[],"usage":{"prompt_tokens":1,"total_tokens":3,"completion_tokens":2}}`,
+		head + `[],"usage":{"prompt_tokens":6,"total_tokens":8,"completion_tokens":2}}`, // 1 word + the chat template's 5
 		"[DONE]",
 	}
 	for i := range want {
@@ -203,9 +204,7 @@ func TestNonStreamingResponse(t *testing.T) {
 }
 
 func TestInfoEndpoints(t *testing.T) {
-	cfg := fastConfig()
-	cfg.Version = "9.9.9-test"
-	_, url := start(t, cfg)
+	_, url := start(t, fastConfig())
 	get := func(path string) (int, string) {
 		resp, err := http.Get(url + path)
 		if err != nil {
@@ -218,7 +217,7 @@ func TestInfoEndpoints(t *testing.T) {
 	if st, b := get("/health"); st != 200 || b != "" {
 		t.Errorf("/health = %d %q, want 200 and an empty body", st, b)
 	}
-	if st, b := get("/version"); st != 200 || strings.TrimSpace(b) != `{"version":"9.9.9-test"}` {
+	if st, b := get("/version"); st != 200 || strings.TrimSpace(b) != `{"version":"0.11.0-sim"}` {
 		t.Errorf("/version = %d %s", st, b)
 	}
 	st, b := get("/v1/models")
@@ -248,31 +247,67 @@ func TestInfoEndpoints(t *testing.T) {
 		t.Errorf("/tokenize = %s", raw)
 	}
 	_, raw, _ = post(t, url+"/tokenize", `{"messages":[{"role":"user","content":"a b"}]}`)
-	if json.Unmarshal(raw, &tok); tok.Count != 2 {
+	if json.Unmarshal(raw, &tok); tok.Count != 2+messageOverhead+generationOverhead {
 		t.Errorf("/tokenize messages = %s", raw)
 	}
 }
 
-// ConfigFrom takes the scenario's model block where the builtin block is
-// silent and copies every fault field.
+// ConfigFrom copies every field of a complete builtin block, and
+// DefaultConfig is schema's defaults, complete.
 func TestConfigFrom(t *testing.T) {
 	b := schema.Builtin{
-		MaxNumSeqs: 8, DecodeStep: schema.Duration(3 * time.Millisecond), ZeroLatency: true,
+		MaxModelLen: 2048, MaxNumSeqs: 8, KVCacheTokens: 1000, PrefillPerToken: schema.Duration(time.Microsecond),
+		DecodeStep: schema.Duration(3 * time.Millisecond), DecodePerSeq: schema.Duration(time.Nanosecond),
+		PrefixCaching: new(true), BlockSize: 32, ZeroLatency: true,
 		Faults: schema.Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
 			StallRate: 0.4, Stall: schema.Duration(time.Second), ExitAfter: 5, ErrorMidStream: 0.5},
 	}
-	cfg := ConfigFrom(b, "llama", 2048, 42)
+	cfg := ConfigFrom(b, "llama", 42)
 	want := Config{
-		Model: "llama", MaxModelLen: 2048, MaxNumSeqs: 8, DecodeStep: 3 * time.Millisecond, ZeroLatency: true, Seed: 42,
+		Model: "llama", MaxModelLen: 2048, MaxNumSeqs: 8, KVCacheTokens: 1000, PrefillPerToken: time.Microsecond,
+		DecodeStep: 3 * time.Millisecond, DecodePerSeq: time.Nanosecond, PrefixCaching: true, BlockSize: 32,
+		ZeroLatency: true, Seed: 42,
 		Faults: Faults{ErrorRate: 0.1, ErrorStatus: []int{503}, DropRate: 0.2, MalformedRate: 0.3,
 			StallRate: 0.4, Stall: time.Second, ExitAfter: 5, ErrorMidStream: 0.5},
 	}
 	if !reflect.DeepEqual(cfg, want) {
 		t.Fatalf("ConfigFrom = %+v\nwant %+v", cfg, want)
 	}
-	b.MaxModelLen = 1024
-	if got := ConfigFrom(b, "", 2048, 0).withDefaults(); got.MaxModelLen != 1024 || got.Model != DefaultModel ||
-		got.KVCacheTokens != DefaultKVCacheTokens || got.DecodePerSeq != DefaultDecodePerSeq {
-		t.Errorf("builtin max_model_len or defaults not applied: %+v", got)
+	d := DefaultConfig()
+	if err := d.Validate(); err != nil {
+		t.Fatalf("DefaultConfig is not complete: %v", err)
+	}
+	if d.Model != schema.DefaultSimModel || d.MaxModelLen != schema.DefaultSimMaxModelLen || d.BlockSize != schema.DefaultSimBlockSize ||
+		d.PrefixCaching != schema.DefaultSimPrefixCaching || d.DecodeStep != schema.DefaultSimDecodeStep.D() {
+		t.Errorf("DefaultConfig %+v does not hold schema's defaults", d)
+	}
+}
+
+// A configuration with zero values is rejected with every problem named,
+// not silently completed.
+func TestValidateRejectsIncompleteConfig(t *testing.T) {
+	_, err := New(Config{Model: "m", PrefillPerToken: -time.Second, Faults: Faults{DropRate: 2}})
+	if err == nil {
+		t.Fatal("New accepted a configuration without sizes or timings")
+	}
+	for _, want := range []string{
+		"max_model_len must be positive, got 0", "max_num_seqs must be positive, got 0",
+		"kv_cache_tokens must be positive, got 0", "block_size must be positive, got 0",
+		"decode_step must be positive, got 0s", "prefill_per_token must not be negative, got -1s",
+		"faults.drop_rate is a probability between 0 and 1, got 2", "faults.error_status is empty",
+		"faults.stall must be positive, got 0s",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q lacks %q", err, want)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.KVCacheTokens, cfg.BlockSize = 8, 16
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "kv_cache_tokens 8 holds no block of 16 tokens") {
+		t.Errorf("budget below one block: %v", err)
+	}
+	cfg.PrefixCaching = false
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a budget below one block is fine without prefix caching: %v", err)
 	}
 }

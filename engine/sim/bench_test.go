@@ -23,7 +23,9 @@ import (
 // client benchmark on this machine.
 func BenchmarkZeroLatencyStream(b *testing.B) {
 	const tokens = 1000
-	_, url := start(b, Config{Model: "m", ZeroLatency: true, MaxModelLen: 1 << 20})
+	cfg := DefaultConfig()
+	cfg.Model, cfg.ZeroLatency, cfg.MaxModelLen = "m", true, 1<<20
+	_, url := start(b, cfg)
 	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	if err != nil {
 		b.Fatal(err)

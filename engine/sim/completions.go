@@ -34,6 +34,7 @@ type genRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	IgnoreEOS bool `json:"ignore_eos"`
+	templateOptions
 }
 
 // apiError is a rejection answered before any generation.
@@ -52,6 +53,7 @@ type job struct {
 	id        string
 	created   int64
 	model     string
+	ids       []int // prompt token ids
 	prompt    int
 	maxTokens int
 	stream    bool
@@ -110,7 +112,7 @@ func (s *Server) newJob(r *http.Request, ep endpoint, index uint64, start time.T
 	}
 	rng := newRNG(s.cfg.Seed, index)
 	j := &job{
-		ep: ep, created: start.Unix(), model: s.cfg.Model, prompt: len(ids), maxTokens: maxTokens,
+		ep: ep, created: start.Unix(), model: s.cfg.Model, ids: ids, prompt: len(ids), maxTokens: maxTokens,
 		stream: req.Stream, usage: req.StreamOptions != nil && req.StreamOptions.IncludeUsage,
 		plan: newPlan(rng, s.cfg.Faults, maxTokens, req.IgnoreEOS), start: start,
 	}
@@ -120,7 +122,7 @@ func (s *Server) newJob(r *http.Request, ep endpoint, index uint64, start time.T
 
 func requestTokens(req *genRequest, ep endpoint) ([]int, error) {
 	if ep == chatEndpoint {
-		return messagesTokens(req.Messages)
+		return messagesTokens(req.Messages, req.templateOptions)
 	}
 	return promptTokens(req.Prompt)
 }
@@ -170,6 +172,9 @@ func (s *Server) newSource(ctx context.Context, j *job) (*tokenSource, error) {
 		return src, nil
 	}
 	src.q = newSeq(j.prompt, j.plan.tokens, j.maxTokens)
+	if c := s.sched.cache; c != nil {
+		c.prepare(src.q, j.ids, j.maxTokens)
+	}
 	return src, s.sched.add(ctx, src.q)
 }
 

@@ -13,8 +13,16 @@ import (
 
 const streamBody = `{"model":"m","prompt":"a b","max_tokens":20,"ignore_eos":true,"stream":true,"stream_options":{"include_usage":true}}`
 
+// faultConfig is fastConfig with f's rates, and its statuses and stall
+// where f sets them.
 func faultConfig(f Faults) Config {
 	cfg := fastConfig()
+	if f.ErrorStatus == nil {
+		f.ErrorStatus = cfg.Faults.ErrorStatus
+	}
+	if f.Stall == 0 {
+		f.Stall = cfg.Faults.Stall
+	}
 	cfg.Faults = f
 	return cfg
 }

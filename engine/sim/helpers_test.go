@@ -13,19 +13,22 @@ import (
 	"time"
 )
 
-// fastConfig is a simulator whose steps take microseconds, so tests that
-// need the scheduler but not its timing stay quick.
+// fastConfig is the default simulator with steps of microseconds, so tests
+// that need the scheduler but not its timing stay quick.
 func fastConfig() Config {
-	return Config{
-		Model: "m", MaxModelLen: 4096, DecodeStep: 50 * time.Microsecond,
-		DecodePerSeq: time.Microsecond, PrefillPerToken: time.Nanosecond, Seed: 7,
-	}
+	cfg := DefaultConfig()
+	cfg.Model, cfg.Seed = "m", 7
+	cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = 50*time.Microsecond, time.Microsecond, time.Nanosecond
+	return cfg
 }
 
 // start serves cfg on 127.0.0.1 and closes everything at cleanup.
 func start(t testing.TB, cfg Config) (*Server, string) {
 	t.Helper()
-	s := New(cfg)
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {
 		s.Close()

@@ -59,13 +59,17 @@ func (s *Server) handleModels(w http.ResponseWriter, _ *http.Request) (int, int)
 
 // handleVersion answers GET /version.
 func (s *Server) handleVersion(w http.ResponseWriter, _ *http.Request) (int, int) {
-	return writeJSON(w, map[string]string{"version": s.cfg.Version}), 0
+	return writeJSON(w, map[string]string{"version": version}), 0
 }
 
+// tokenizeRequest is vLLM's TokenizeCompletionRequest or TokenizeChatRequest,
+// told apart by messages. add_special_tokens is accepted and changes
+// nothing: the simulator's tokenizer has no BOS.
 type tokenizeRequest struct {
 	Model    string          `json:"model"`
 	Prompt   json.RawMessage `json:"prompt"`
 	Messages []chatMessage   `json:"messages"`
+	templateOptions
 }
 
 type tokenizeResponse struct {
@@ -74,8 +78,9 @@ type tokenizeResponse struct {
 	Tokens      []int `json:"tokens"`
 }
 
-// handleTokenize answers POST /tokenize with the simulator's word tokens of
-// a prompt or of chat messages.
+// handleTokenize answers POST /tokenize with the simulator's tokens of a
+// prompt, or of chat messages rendered by the chat template: the counts that
+// the generation endpoints report as usage.prompt_tokens.
 func (s *Server) handleTokenize(w http.ResponseWriter, r *http.Request) (int, int) {
 	var req tokenizeRequest
 	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxBodyBytes)).Decode(&req); err != nil {
@@ -87,7 +92,7 @@ func (s *Server) handleTokenize(w http.ResponseWriter, r *http.Request) (int, in
 	var ids []int
 	var err error
 	if req.Messages != nil {
-		ids, err = messagesTokens(req.Messages)
+		ids, err = messagesTokens(req.Messages, req.templateOptions)
 	} else {
 		ids, err = promptTokens(req.Prompt)
 	}

@@ -75,11 +75,14 @@ func (m *metrics) requestFinished(prompt, tokens int, reason string, ttft, e2e t
 	m.finished[reason]++
 }
 
-// gauges are the point-in-time values of a scrape.
+// gauges are the point-in-time values of a scrape, and the scheduler's
+// counters.
 type gauges struct {
 	running, waiting int64
 	kvUsage          float64 // 0..1
 	preemptions      int64
+	cacheQueries     int64 // prompt tokens looked up in the prefix cache
+	cacheHits        int64 // of which were cached
 }
 
 func (s *Server) gauges() gauges {
@@ -87,11 +90,15 @@ func (s *Server) gauges() gauges {
 		return gauges{running: s.stats.inflight.Load()}
 	}
 	g := &s.sched.gauges
-	return gauges{
+	out := gauges{
 		running: g.running.Load(),
 		waiting: g.waiting.Load(),
 		kvUsage: min(float64(g.kvTokens.Load())/float64(s.cfg.KVCacheTokens), 1),
 	}
+	if c := s.sched.cache; c != nil {
+		out.cacheQueries, out.cacheHits = c.queries.Load(), c.hits.Load()
+	}
+	return out
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, _ *http.Request) (int, int) {
@@ -110,6 +117,8 @@ func (m *metrics) render(w *bufio.Writer, g gauges) {
 	m.scalar(w, "vllm:num_requests_waiting", "gauge", "Number of requests waiting to be processed.", float64(g.waiting))
 	m.scalar(w, "vllm:kv_cache_usage_perc", "gauge", "KV-cache usage. 1 means 100 percent usage.", g.kvUsage)
 	m.scalar(w, "vllm:gpu_cache_usage_perc", "gauge", "GPU KV-cache usage. 1 means 100 percent usage.", g.kvUsage)
+	m.scalar(w, "vllm:prefix_cache_queries_total", "counter", "Prefix cache queries, in terms of number of queried tokens.", float64(g.cacheQueries))
+	m.scalar(w, "vllm:prefix_cache_hits_total", "counter", "Prefix cache hits, in terms of number of cached tokens.", float64(g.cacheHits))
 	m.scalar(w, "vllm:num_preemptions_total", "counter", "Cumulative number of preemption from the engine.", float64(g.preemptions))
 	m.scalar(w, "vllm:prompt_tokens_total", "counter", "Number of prefill tokens processed.", float64(m.prompt))
 	m.scalar(w, "vllm:generation_tokens_total", "counter", "Number of generation tokens processed.", float64(m.gen))

@@ -40,6 +40,8 @@ func TestMetricsParseable(t *testing.T) {
 		"vllm:prompt_tokens_total":         dto.MetricType_COUNTER,
 		"vllm:generation_tokens_total":     dto.MetricType_COUNTER,
 		"vllm:num_preemptions_total":       dto.MetricType_COUNTER,
+		"vllm:prefix_cache_queries_total":  dto.MetricType_COUNTER,
+		"vllm:prefix_cache_hits_total":     dto.MetricType_COUNTER,
 		"vllm:request_success_total":       dto.MetricType_COUNTER,
 	}
 	for name, typ := range want {
@@ -94,7 +96,12 @@ func label(m *dto.Metric, name string) string {
 // exposition with the name intact.
 func TestMetricsEscapeModelName(t *testing.T) {
 	const name = "org/\"odd\"\\model\nv2"
-	s := New(Config{Model: name, ZeroLatency: true})
+	cfg := DefaultConfig()
+	cfg.Model, cfg.ZeroLatency = name, true
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer s.Close()
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)

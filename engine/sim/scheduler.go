@@ -14,14 +14,24 @@ var errStopped = errors.New("simulator stopped")
 // except the atomics, which the request's handler reads: generated tells it
 // how many tokens exist, notify wakes it, cancelled tells the scheduler the
 // client is gone.
+//
+// The fields every step reads come first, so that they share a cache line.
 type seq struct {
 	prompt  int // prompt tokens, paid as prefill in the admitting step
 	target  int // tokens to generate
-	reserve int // KV tokens reserved: prompt + max_tokens
+	reserve int // KV tokens reserved without prefix caching: prompt + max_tokens
 
 	generated atomic.Int64
 	cancelled atomic.Bool
 	notify    chan struct{} // capacity 1: a pending wake-up is never lost
+
+	// arrival and first are times on the scheduler's model clock: when the
+	// sequence could first be scheduled and when its first token was
+	// emitted (the end of the step that admitted it). Their difference is
+	// its modelled TTFT, free of the wall clock's noise.
+	arrival, first time.Duration
+
+	blocks *seqBlocks // prefix-cache state; nil without prefix caching
 }
 
 func newSeq(prompt, target, maxTokens int) *seq {
@@ -50,16 +60,23 @@ func (q *seq) wait(ctx context.Context, seen int, quit, exited <-chan struct{}) 
 // waiting queue, admission while running < max_num_seqs and the KV
 // reservations fit, and engine steps that each emit one token to every
 // running sequence. A step lasts DecodeStep + DecodePerSeq*running, plus
-// PrefillPerToken for each prompt token admitted in that step (chunked
-// prefill folded into the step, as vLLM v1 does). The step time is waited
-// on a timer, so an idle or busy simulator costs no CPU between steps.
+// PrefillPerToken for each uncached prompt token admitted in that step
+// (chunked prefill folded into the step, as vLLM v1 does). The step time is
+// waited on a timer, so an idle or busy simulator costs no CPU between
+// steps.
 type scheduler struct {
 	cfg     Config
 	submit  chan *seq
 	quit    <-chan struct{}
 	waiting []*seq
 	running []*seq
-	kvUsed  int // sum of reserve over running
+	kvUsed  int          // sum of reserve over running, without prefix caching
+	cache   *prefixCache // nil without prefix caching
+
+	// clock is the model clock: the sum of the durations of the steps
+	// taken. stepEnd is where the step being waited on ends (clock when
+	// idle): a sequence arriving now can be scheduled from there.
+	clock, stepEnd time.Duration
 
 	gauges schedGauges
 }
@@ -73,7 +90,11 @@ type schedGauges struct {
 }
 
 func newScheduler(cfg Config, quit <-chan struct{}) *scheduler {
-	return &scheduler{cfg: cfg, submit: make(chan *seq, 256), quit: quit}
+	s := &scheduler{cfg: cfg, submit: make(chan *seq, 256), quit: quit}
+	if cfg.PrefixCaching {
+		s.cache = newPrefixCache(cfg)
+	}
+	return s
 }
 
 // add hands q to the scheduler.
@@ -96,15 +117,22 @@ func (s *scheduler) run() {
 			return
 		}
 		s.dropCancelled()
+		before := len(s.running)
 		prefill := s.admit()
 		s.publish()
 		if len(s.running) == 0 {
 			continue
 		}
-		timer.Reset(s.stepDuration(prefill))
+		d := s.stepDuration(prefill)
+		timer.Reset(d)
+		s.stepEnd = s.clock + d
+		for _, q := range s.running[before:] {
+			q.first = s.stepEnd
+		}
 		if !s.receive(timer.C) {
 			return
 		}
+		s.clock = s.stepEnd
 		s.step()
 	}
 }
@@ -115,6 +143,7 @@ func (s *scheduler) receive(tick <-chan time.Time) bool {
 	for {
 		select {
 		case q := <-s.submit:
+			q.arrival = s.stepEnd
 			s.waiting = append(s.waiting, q)
 			if tick == nil {
 				return true
@@ -128,24 +157,48 @@ func (s *scheduler) receive(tick <-chan time.Time) bool {
 }
 
 // admit moves waiting sequences to running in arrival order while a slot
-// and KV room exist, and returns the prompt tokens to prefill. A sequence
-// larger than the whole KV budget is admitted alone rather than never.
+// and KV room exist, and returns the prompt tokens to prefill: all of them,
+// or with prefix caching those after the cached prefix. A sequence larger
+// than the whole KV budget is admitted alone rather than never.
 func (s *scheduler) admit() (prefill int) {
 	n := 0
 	for _, q := range s.waiting {
 		if len(s.running) >= s.cfg.MaxNumSeqs {
 			break
 		}
-		if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && len(s.running) > 0 {
+		cached, ok := s.reserve(q)
+		if !ok {
 			break
 		}
 		s.running = append(s.running, q)
-		s.kvUsed += q.reserve
-		prefill += q.prompt
+		prefill += q.prompt - cached
 		n++
 	}
 	s.waiting = append(s.waiting[:0], s.waiting[n:]...)
 	return prefill
+}
+
+// reserve takes q's share of the KV budget if it fits, and returns the
+// prompt tokens found in the prefix cache.
+func (s *scheduler) reserve(q *seq) (cached int, ok bool) {
+	alone := len(s.running) == 0
+	if s.cache != nil {
+		return s.cache.admit(q, alone)
+	}
+	if s.kvUsed+q.reserve > s.cfg.KVCacheTokens && !alone {
+		return 0, false
+	}
+	s.kvUsed += q.reserve
+	return 0, true
+}
+
+// release gives back q's share of the KV budget.
+func (s *scheduler) release(q *seq) {
+	if s.cache != nil {
+		s.cache.release(q)
+		return
+	}
+	s.kvUsed -= q.reserve
 }
 
 func (s *scheduler) stepDuration(prefill int) time.Duration {
@@ -154,7 +207,14 @@ func (s *scheduler) stepDuration(prefill int) time.Duration {
 }
 
 // step emits one token to every running sequence and retires the finished.
+// The prefix cache sees each step first, in a loop of its own, so that the
+// loop without it is what it always was.
 func (s *scheduler) step() {
+	if s.cache != nil {
+		for _, q := range s.running {
+			s.cache.decoded(q, int(q.generated.Load())+1)
+		}
+	}
 	kept := s.running[:0]
 	for _, q := range s.running {
 		n := q.generated.Add(1)
@@ -163,7 +223,7 @@ func (s *scheduler) step() {
 		default:
 		}
 		if int(n) >= q.target {
-			s.kvUsed -= q.reserve
+			s.release(q)
 			continue
 		}
 		kept = append(kept, q)
@@ -178,7 +238,7 @@ func (s *scheduler) dropCancelled() {
 	kept := s.running[:0]
 	for _, q := range s.running {
 		if q.cancelled.Load() {
-			s.kvUsed -= q.reserve
+			s.release(q)
 			continue
 		}
 		kept = append(kept, q)
@@ -200,13 +260,17 @@ func (s *scheduler) publish() {
 	g := &s.gauges
 	g.running.Store(int64(len(s.running)))
 	g.waiting.Store(int64(len(s.waiting)))
-	kv := 0
-	for _, q := range s.running {
-		kv += q.prompt + int(q.generated.Load())
+	kv, reserved := 0, s.kvUsed
+	if s.cache != nil {
+		kv, reserved = s.cache.inUse(s.running), s.cache.reserved()
+	} else {
+		for _, q := range s.running {
+			kv += q.prompt + int(q.generated.Load())
+		}
 	}
 	g.kvTokens.Store(int64(kv))
 	storeMax(&g.maxRunning, int64(len(s.running)))
-	storeMax(&g.maxKVReserved, int64(s.kvUsed))
+	storeMax(&g.maxKVReserved, int64(reserved))
 }
 
 func storeMax(v *atomic.Int64, n int64) {

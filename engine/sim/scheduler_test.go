@@ -80,10 +80,9 @@ func timedStream(client *http.Client, url, body string) (int, time.Duration, err
 // machine cannot make them fail while a broken scheduler (serial or
 // unbounded) does.
 func TestSaturationShapes(t *testing.T) {
-	cfg := Config{
-		Model: "m", MaxNumSeqs: 16, DecodeStep: 2 * time.Millisecond,
-		DecodePerSeq: 50 * time.Microsecond, PrefillPerToken: time.Microsecond,
-	}
+	cfg := DefaultConfig()
+	cfg.Model, cfg.MaxNumSeqs = "m", 16
+	cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = 2*time.Millisecond, 50*time.Microsecond, time.Microsecond
 	s, url := start(t, cfg)
 	body := fmt.Sprintf(`{"prompt":%q,"max_tokens":16,"ignore_eos":true,"stream":true}`, words(10))
 	one := closedLoop(t, url, 1, 8, body)
@@ -106,16 +105,25 @@ func TestSaturationShapes(t *testing.T) {
 }
 
 // The KV budget bounds admission: with room for three reservations of
-// prompt + max_tokens, never more than three sequences run.
+// prompt + max_tokens, never more than three sequences run. Without prefix
+// caching the reservation is in tokens (40), with it in whole blocks (3 of
+// 16 tokens), so the budgets differ.
 func TestKVBudgetLimitsAdmission(t *testing.T) {
-	cfg := fastConfig()
-	cfg.KVCacheTokens = 3 * (10 + 30)
-	s, url := start(t, cfg)
-	body := fmt.Sprintf(`{"prompt":%q,"max_tokens":30,"ignore_eos":true,"stream":true}`, words(10))
-	closedLoop(t, url, 12, 2, body)
-	st := s.Stats()
-	if st.MaxRunning != 3 || st.MaxKVReserved != int64(cfg.KVCacheTokens) || st.Completed != 24 {
-		t.Fatalf("stats %+v, want MaxRunning 3, MaxKVReserved %d, Completed 24", st, cfg.KVCacheTokens)
+	for _, tt := range []struct {
+		caching bool
+		budget  int
+	}{{false, 3 * (10 + 30)}, {true, 3 * 3 * 16}} {
+		t.Run(fmt.Sprintf("prefix_caching=%v", tt.caching), func(t *testing.T) {
+			cfg := fastConfig()
+			cfg.PrefixCaching, cfg.KVCacheTokens = tt.caching, tt.budget
+			s, url := start(t, cfg)
+			body := fmt.Sprintf(`{"prompt":%q,"max_tokens":30,"ignore_eos":true,"stream":true}`, words(10))
+			closedLoop(t, url, 12, 2, body)
+			st := s.Stats()
+			if st.MaxRunning != 3 || st.MaxKVReserved != int64(cfg.KVCacheTokens) || st.Completed != 24 {
+				t.Fatalf("stats %+v, want MaxRunning 3, MaxKVReserved %d, Completed 24", st, cfg.KVCacheTokens)
+			}
+		})
 	}
 }
 

@@ -7,11 +7,19 @@
 // vLLM's OpenAI server so the client code is exercised as it will be against
 // the real thing.
 //
-// There is no tokenizer: a text prompt or chat message has one token per
-// whitespace-separated word, a token-id prompt one per id, and no chat
-// template is added, so a client can build prompts of exact lengths and
-// verify every count. Each generated token is one word with a leading space.
+// There is no real tokenizer: a text prompt has one token per
+// whitespace-separated word, a token-id prompt one per id, and chat messages
+// are wrapped in a small ChatML template (3 tokens per message, 2 for the
+// generation prompt) that POST /tokenize applies too, so a client can build
+// prompts of exact lengths and verify every count (tokens.go,
+// chattemplate.go). Each generated token is one word with a leading space.
 // A batch of several prompts in one request is rejected with 400.
+//
+// With prefix caching (the default, as in vLLM V1) the scheduler keeps full
+// KV blocks by a hash chain of their tokens, charges prefill only for the
+// tokens after a prompt's cached prefix, and reports vLLM's
+// vllm:prefix_cache_queries_total and vllm:prefix_cache_hits_total
+// (prefixcache.go).
 package sim
 
 import (
@@ -20,6 +28,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Server is the simulated inference server. It is an http.Handler; Close
@@ -43,10 +53,12 @@ type Server struct {
 
 var _ http.Handler = (*Server)(nil)
 
-// New returns a running server for cfg (zero fields take their defaults).
-// Call Close when done to stop the scheduler.
-func New(cfg Config) *Server {
-	cfg = cfg.withDefaults()
+// New returns a running server for cfg, which must be complete (see
+// Config.Validate). Call Close when done to stop the scheduler.
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		cfg:     cfg,
 		mux:     http.NewServeMux(),
@@ -60,7 +72,7 @@ func New(cfg Config) *Server {
 		go s.sched.run()
 	}
 	s.routes()
-	return s
+	return s, nil
 }
 
 func (s *Server) routes() {
@@ -122,14 +134,15 @@ func (s *Server) requestDone() {
 	}
 }
 
-// logRequest writes "METHOD PATH STATUS TOKENS DURATION" when a log is set.
+// logRequest writes "METHOD PATH STATUS TOKENS DURATION" when a log is set,
+// method and path (the client's bytes) through the redaction funnel.
 func (s *Server) logRequest(r *http.Request, status, tokens int, d time.Duration) {
 	if s.cfg.Log == nil || status == 0 {
 		return
 	}
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
-	fmt.Fprintf(s.cfg.Log, "%s %s %d %d %s\n", r.Method, r.URL.Path, status, tokens, d.Round(time.Microsecond))
+	fmt.Fprintf(s.cfg.Log, "%s %s %d %d %s\n", redact.Safe(r.Method), redact.Safe(r.URL.Path), status, tokens, d.Round(time.Microsecond))
 }
 
 // abortConn closes the client connection without completing the response,

@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // ErrExited is returned by Serve and ListenAndServe when the ExitAfter fault
@@ -32,11 +34,16 @@ func ListenAndServe(ctx context.Context, addr string, cfg Config, logw io.Writer
 func Serve(ctx context.Context, ln net.Listener, cfg Config, logw io.Writer) error {
 	if logw != nil {
 		cfg.Log = logw
-		c := cfg.withDefaults()
-		fmt.Fprintf(logw, "simulator serving model %q (max_model_len %d) on http://%s\n", c.Model, c.MaxModelLen, ln.Addr())
 	}
-	s := New(cfg)
+	s, err := New(cfg)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("configure simulator: %w", err)
+	}
 	defer s.Close()
+	if logw != nil {
+		fmt.Fprintf(logw, "simulator serving model %q (max_model_len %d) on http://%s\n", redact.String(cfg.Model), cfg.MaxModelLen, ln.Addr())
+	}
 	hs := &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,

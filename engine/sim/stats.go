@@ -21,6 +21,9 @@ type Stats struct {
 	MaxRunning      int64 // most sequences ever running together
 	MaxKVReserved   int64 // most KV tokens ever reserved together
 	Steps           int64 // engine steps taken
+	// PrefixCacheQueries and PrefixCacheHits are the prompt tokens looked up
+	// in the prefix cache and found there (vllm:prefix_cache_*_total).
+	PrefixCacheQueries, PrefixCacheHits int64
 }
 
 // counters are the atomics behind Stats.
@@ -41,6 +44,7 @@ func (s *Server) Stats() Stats {
 	}
 	g := s.gauges()
 	st.Running, st.Waiting = g.running, g.waiting
+	st.PrefixCacheQueries, st.PrefixCacheHits = g.cacheQueries, g.cacheHits
 	if s.sched != nil {
 		st.MaxRunning = s.sched.gauges.maxRunning.Load()
 		st.MaxKVReserved = s.sched.gauges.maxKVReserved.Load()

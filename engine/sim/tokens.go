@@ -9,14 +9,24 @@ import (
 	"strings"
 )
 
-// The simulator has no tokenizer. A text prompt has one token per
-// whitespace-separated word (strings.Fields), so a client can build a prompt
-// of exactly N tokens by joining N words and verify every count it gets back.
-// Token-id prompts count one token per id. Generated text is one word per
-// token, each with a leading space, so re-counting output words gives the
-// completion token count.
+// The simulator's tokenizer, documented so that a client can build a prompt
+// of exactly N tokens and verify every count it gets back:
+//
+//   - Text has one token per whitespace-separated word (strings.Fields).
+//     A word's id is the FNV-1a 32-bit hash of its bytes modulo 32000, so the
+//     same word always has the same id and ids stay below vocabSize.
+//   - A token-id prompt has one token per id, taken as given.
+//   - There is no BOS token: add_special_tokens is accepted and changes
+//     nothing.
+//   - Chat messages are rendered by the chat template of chattemplate.go,
+//     whose special tokens have the ids vocabSize and vocabSize+1.
+//   - Generated text is one word per token, each with a leading space, so
+//     re-counting output words gives the completion token count, and sending
+//     a reply back as a message gives the ids the model generated
+//     (outputIDs), which lets a conversation hit the prefix cache.
 
-// vocabSize bounds the ids reported by /tokenize for words.
+// vocabSize bounds the ids of words; the chat template's special tokens
+// come right after.
 const vocabSize = 32000
 
 // outputWords are the generated tokens, cycled. They need no JSON escaping,
@@ -25,6 +35,15 @@ var outputWords = []string{
 	" the", " quick", " brown", " fox", " jumps", " over", " a", " lazy",
 	" dog", " while", " servers", " stream", " tokens", " to", " eager", " clients",
 }
+
+// outputIDs are the ids of outputWords: what the tokenizer gives for them.
+var outputIDs = func() []int {
+	ids := make([]int, len(outputWords))
+	for i, w := range outputWords {
+		ids[i] = wordID(strings.TrimSpace(w))
+	}
+	return ids
+}()
 
 // errBatchPrompt rejects a list of several prompts: the simulator answers one
 // choice per request.
@@ -58,68 +77,19 @@ func promptTokens(raw json.RawMessage) ([]int, error) {
 	return promptTokens(list[0])
 }
 
-// chatMessage is the part of a chat message the simulator reads. Content is a
-// string or a list of parts of which only {"type":"text","text":...} count.
-type chatMessage struct {
-	Role    string          `json:"role"`
-	Content json.RawMessage `json:"content"`
-}
-
-type contentPart struct {
-	Type string `json:"type"`
-	Text string `json:"text"`
-}
-
-// messagesTokens returns the tokens of all message contents, counted like a
-// text prompt. No chat template overhead is added, so counts stay exact.
-func messagesTokens(msgs []chatMessage) ([]int, error) {
-	if len(msgs) == 0 {
-		return nil, errors.New("messages must not be empty")
-	}
-	var ids []int
-	for i, m := range msgs {
-		text, err := messageText(m.Content)
-		if err != nil {
-			return nil, fmt.Errorf("messages[%d].content: %w", i, err)
-		}
-		ids = wordTokens(text, ids)
-	}
-	return ids, nil
-}
-
-func messageText(raw json.RawMessage) (string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return "", nil
-	}
-	if raw[0] == '"' {
-		var s string
-		err := json.Unmarshal(raw, &s)
-		return s, err
-	}
-	var parts []contentPart
-	if err := json.Unmarshal(raw, &parts); err != nil {
-		return "", errors.New("must be a string or a list of content parts")
-	}
-	var b strings.Builder
-	for _, p := range parts {
-		if p.Type == "text" {
-			b.WriteString(p.Text)
-			b.WriteByte(' ')
-		}
-	}
-	return b.String(), nil
-}
-
-// wordTokens appends one id per whitespace-separated word of s to ids. Ids
-// are a hash of the word, so the same word always has the same id.
+// wordTokens appends the id of each whitespace-separated word of s to ids.
 func wordTokens(s string, ids []int) []int {
 	for _, w := range strings.Fields(s) {
-		h := fnv.New32a()
-		h.Write([]byte(w))
-		ids = append(ids, int(h.Sum32()%vocabSize))
+		ids = append(ids, wordID(w))
 	}
 	return ids
+}
+
+// wordID is the id of one word.
+func wordID(w string) int {
+	h := fnv.New32a()
+	h.Write([]byte(w))
+	return int(h.Sum32() % vocabSize)
 }
 
 // outputText is the text of the first n generated tokens.
