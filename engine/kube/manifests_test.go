@@ -233,3 +233,43 @@ func TestNoSecretValueInManifests(t *testing.T) {
 		t.Errorf("the variable is not referenced by name:\n%s", all)
 	}
 }
+
+// TestNotes: the notes say where results go, which Secret to create (in
+// the right namespace), and when plain kubectl apply would fail.
+func TestNotes(t *testing.T) {
+	m, _ := render(t, attachOptions())
+	notes := strings.Join(m.Notes, "\n")
+	for _, want := range []string{
+		"results go to an emptyDir volume, which cannot be copied out of a finished pod",
+		`the pods read OPENAI_API_KEY, TENANT, VLLM_URL from the Secret "vllm-llama-8b-sweep-secrets"; create it first: ` +
+			"kubectl create secret generic vllm-llama-8b-sweep-secrets -n bench --from-literal=OPENAI_API_KEY=... --from-literal=TENANT=... --from-literal=VLLM_URL=...",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if strings.Contains(notes, "--server-side") {
+		t.Errorf("a small ConfigMap needs no server-side apply:\n%s", notes)
+	}
+
+	opts := attachOptions()
+	opts.ResultsPVC = "bench-results"
+	big := scenarioDir(t, minimal, map[string][]byte{"big.txt": bytes.Repeat([]byte("x"), 300<<10)})
+	src, err := Read(big, []string{"big.txt"}, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err = Build(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes = strings.Join(m.Notes, "\n")
+	for _, want := range []string{`every shard mounts the claim "bench-results" at /results`, "apply with kubectl apply --server-side -f -"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+	if strings.Contains(notes, "emptyDir") || strings.Contains(notes, "Secret") {
+		t.Errorf("notes of a PVC run without variables:\n%s", notes)
+	}
+}
