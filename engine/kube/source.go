@@ -4,12 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/goccy/go-yaml"
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 	corev1 "k8s.io/api/core/v1"
@@ -95,8 +98,10 @@ func Read(path string, extra []string, lookup func(string) (string, bool)) (*Sou
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	registerSecrets(src.Scenario)
-	return src, inlinedSecrets(src.Files)
+	if err := errors.Join(literalSecrets(src.Files[0]), inlinedSecrets(src.Files)); err != nil {
+		return nil, err
+	}
+	return src, nil
 }
 
 // readExtra reads one file the scenario reads; it must lie below the
@@ -157,24 +162,68 @@ func duplicateKeys(files []File) error {
 	return errors.Join(errs...)
 }
 
-// registerSecrets tells the redaction funnel the scenario's secret values:
-// the API key, header values, server.secrets and URL userinfo. Registering
-// twice is harmless, so this holds whether or not the loader does it too.
-func registerSecrets(sc *schema.Scenario) {
-	redact.Add(sc.API.APIKey)
-	for _, v := range sc.API.Headers {
-		redact.Add(v)
-	}
-	for _, k := range sc.Server.Secrets {
-		redact.Add(sc.Server.Env[k])
-	}
-	redact.AddURL(sc.Server.URL)
+// secretFields are the scenario fields servebench treats as secret (the
+// API key, header values, server.secrets values, a URL's password), read
+// from the file as written, before any ${VAR} expansion.
+type secretFields struct {
+	API struct {
+		APIKey  string            `yaml:"api_key"`
+		Headers map[string]string `yaml:"headers"`
+	} `yaml:"api"`
+	Server struct {
+		URL     string            `yaml:"url"`
+		Env     map[string]string `yaml:"env"`
+		Secrets []string          `yaml:"secrets"`
+	} `yaml:"server"`
 }
 
-// inlinedSecrets refuses files that would carry a secret into the
-// ConfigMap, which anyone allowed to read ConfigMaps can read: a value the
-// funnel hides (a literal api_key, a "Bearer ..." header) must be a ${VAR}
-// reference, whose value the pod reads from the Secret.
+// literalSecrets refuses secret fields written in clear: the ConfigMap
+// carries the file as written, and anyone allowed to read ConfigMaps could
+// read them. A field that references a variable (api_key: ${KEY},
+// "Bearer ${TOKEN}") is fine: the pod reads the value from the Secret.
+func literalSecrets(f File) error {
+	var sf secretFields
+	if err := yaml.UnmarshalWithOptions(f.Data, &sf, yaml.AllowDuplicateMapKey()); err != nil {
+		return nil // the loader has reported it
+	}
+	var fields []string
+	if inClear(sf.API.APIKey) {
+		fields = append(fields, "api.api_key")
+	}
+	for _, k := range slices.Sorted(maps.Keys(sf.API.Headers)) {
+		if inClear(sf.API.Headers[k]) {
+			fields = append(fields, "api.headers."+k)
+		}
+	}
+	for _, k := range sf.Server.Secrets {
+		if inClear(sf.Server.Env[k]) {
+			fields = append(fields, "server.env."+k)
+		}
+	}
+	if u, err := url.Parse(sf.Server.URL); err == nil && u.User != nil && !references(sf.Server.URL) {
+		if _, ok := u.User.Password(); ok {
+			fields = append(fields, "the password of server.url")
+		}
+	}
+	if fields == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: secret fields written in clear (%s): the ConfigMap would carry them to anyone who may read ConfigMaps; "+
+		"write ${NAME} instead and put the values into the Kubernetes Secret", f.From, strings.Join(fields, ", "))
+}
+
+// inClear reports a non-empty value that references no variable.
+func inClear(v string) bool { return v != "" && !references(v) }
+
+// references reports whether v holds a ${...} reference ($$ is a literal $).
+func references(v string) bool {
+	return strings.Contains(strings.ReplaceAll(v, "$$", ""), "${")
+}
+
+// inlinedSecrets refuses text that the redaction funnel would hide (a
+// "Bearer ..." token, an "sk-..." key, a registered secret) anywhere in the
+// files, comments and data files included: the manifests must carry no
+// credential, and a hidden one would silently change the file.
 func inlinedSecrets(files []File) error {
 	var errs []error
 	for _, f := range files {
@@ -183,7 +232,7 @@ func inlinedSecrets(files []File) error {
 		}
 		for i, line := range strings.Split(string(f.Data), "\n") {
 			if redact.String(line) != line {
-				errs = append(errs, fmt.Errorf("%s:%d: holds a secret value (an API key, a header value, a server.secrets value or a URL password) "+
+				errs = append(errs, fmt.Errorf("%s:%d: holds what looks like a credential (a bearer token, an API key) "+
 					"that the ConfigMap would carry in clear: write ${NAME} there and put the value into the Kubernetes Secret", f.From, i+1))
 				break
 			}

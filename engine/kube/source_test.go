@@ -153,21 +153,29 @@ stages:
 }
 
 // TestReadRejectsInlinedSecrets: a secret written into the scenario (or a
-// file it reads) would land in the ConfigMap in clear; Read refuses it and
-// names the line, and says nothing of the value.
+// file it reads) would land in the ConfigMap in clear; Read refuses it,
+// names the field or the line, and says nothing of the value.
 func TestReadRejectsInlinedSecrets(t *testing.T) {
+	withServer := func(server string) string {
+		return strings.Replace(minimal, "stages:", server+"\nstages:", 1)
+	}
 	cases := map[string]struct {
 		scenario string
 		files    map[string][]byte
 		extra    []string
 		want     string
 	}{
-		"literal api key": {scenario: minimal + "api:\n  api_key: literal-key-4711\n", want: "s.yaml:6: holds a secret value"},
-		"literal header":  {scenario: minimal + "api:\n  headers: {X-Token: tok-4711-abc}\n", want: "s.yaml:6: holds a secret value"},
-		"bearer pattern":  {scenario: "# Authorization: Bearer abcdefgh12345678\n" + minimal, want: "s.yaml:1: holds a secret value"},
-		"url password":    {scenario: strings.Replace(minimal, "stages:", "server: {url: \"http://u:pw-4711-xyz@127.0.0.1:8000\"}\nstages:", 1), want: "s.yaml:3: holds a secret value"},
-		"in a data file": {scenario: minimal, files: map[string][]byte{"d.jsonl": []byte("{}\n{\"k\": \"sk-abcdefghijk\"}\n")},
-			extra: []string{"d.jsonl"}, want: "d.jsonl:2: holds a secret value"},
+		"literal api key": {scenario: minimal + "api:\n  api_key: literal-key-4711\n", want: "s.yaml: secret fields written in clear (api.api_key)"},
+		"literal headers": {scenario: minimal + "api:\n  headers: {X-Token: tok-4711-abc, X-Ok: \"${OK}\", A: \"$${NOT_A_REF}\"}\n",
+			want: "s.yaml: secret fields written in clear (api.headers.A, api.headers.X-Token)"},
+		"through an anchor": {scenario: "x-key: &k literal-key-4711\n" + minimal + "api: {api_key: *k}\n", want: "(api.api_key)"},
+		"server secret": {scenario: withServer("server:\n  command: [vllm]\n  url: http://127.0.0.1:8000\n  env: {HF_TOKEN: hf-4711-literal, LOG: info}\n  secrets: [HF_TOKEN]"),
+			want: "(server.env.HF_TOKEN)"},
+		"url password": {scenario: withServer("server: {url: \"http://u:pw-4711-xyz@127.0.0.1:8000\"}"), want: "(the password of server.url)"},
+		"bearer in a comment": {scenario: "# Authorization: Bearer abcdefgh12345678\n" + minimal,
+			want: "s.yaml:1: holds what looks like a credential (a bearer token, an API key)"},
+		"key in a data file": {scenario: minimal, files: map[string][]byte{"d.jsonl": []byte("{}\n{\"k\": \"sk-abcdefghijk\"}\n")},
+			extra: []string{"d.jsonl"}, want: "d.jsonl:2: holds what looks like a credential"},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -183,9 +191,14 @@ func TestReadRejectsInlinedSecrets(t *testing.T) {
 			}
 		})
 	}
-	// A reference is fine, even with the value set in this environment.
-	path := scenarioDir(t, minimal+"api:\n  api_key: ${KEY}\n  headers: {Authorization: \"Bearer ${TOKEN}\"}\n", nil)
-	if _, err := Read(path, nil, func(string) (string, bool) { return "value-set-here-4711", true }); err != nil {
+}
+
+// TestReadAcceptsReferences: references are fine, whatever the values set
+// in this environment are, even a word the file also holds elsewhere.
+func TestReadAcceptsReferences(t *testing.T) {
+	path := scenarioDir(t, "# the team benchmark\n"+minimal+"api:\n  api_key: ${KEY}\n  headers: {Authorization: \"Bearer ${TOKEN}\", X-Team: \"${TEAM}\"}\n", nil)
+	env := map[string]string{"KEY": "value-set-here-4711", "TOKEN": "abcdefgh12345678", "TEAM": "team"}
+	if _, err := Read(path, nil, func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
 		t.Errorf("references rejected: %v", err)
 	}
 }
