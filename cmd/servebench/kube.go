@@ -56,7 +56,11 @@ func kubeAction(c *cli.Context) error {
 	if err != nil {
 		return usageErr(err)
 	}
-	if err := m.WriteYAML(c.App.Writer); err != nil {
+	out, err := m.YAML()
+	if err != nil {
+		return usageErr(err)
+	}
+	if _, err := c.App.Writer.Write(out); err != nil {
 		return err
 	}
 	for _, n := range m.Notes {

@@ -48,11 +48,11 @@ func render(t *testing.T, opts Options) (*Manifests, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := m.WriteYAML(&out); err != nil {
+	out, err := m.YAML()
+	if err != nil {
 		t.Fatal(err)
 	}
-	return m, out.Bytes()
+	return m, out
 }
 
 // TestGolden pins the whole stream for a scenario that attaches to a server
@@ -271,5 +271,24 @@ func TestNotes(t *testing.T) {
 	}
 	if strings.Contains(notes, "emptyDir") || strings.Contains(notes, "Secret") {
 		t.Errorf("notes of a PVC run without variables:\n%s", notes)
+	}
+}
+
+// TestYAMLRefusesCredentials: the last check sees the whole stream, so a
+// credential arriving through a flag is refused too, and nothing printed.
+func TestYAMLRefusesCredentials(t *testing.T) {
+	src, err := Read("testdata/attach.yaml", nil, testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := attachOptions()
+	opts.Image = "registry.example.com/sk-abcdefghijkl:1"
+	m, err := Build(src, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := m.YAML()
+	if err == nil || out != nil || !strings.Contains(err.Error(), "looks like a credential") {
+		t.Errorf("got %q, %v", out, err)
 	}
 }

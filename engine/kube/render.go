@@ -5,25 +5,24 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/servebench/servebench/schema/redact"
 	"sigs.k8s.io/yaml"
 )
 
-// WriteYAML writes the manifests as one YAML stream, documents separated by
+// YAML renders the manifests as one YAML stream, documents separated by
 // "---", in the order kubectl should create them. Each object is rendered
 // through its JSON tags (as kubectl itself would send it), with keys sorted,
 // so the output is stable; the status the API server fills in is left out.
-// Nothing is written when the stream would carry a value the redaction
-// funnel hides: a manifest must never hold a secret.
-func (m *Manifests) WriteYAML(w io.Writer) error {
+// It fails when the stream would carry a value the redaction funnel hides:
+// a manifest must never hold a secret.
+func (m *Manifests) YAML() ([]byte, error) {
 	var buf bytes.Buffer
 	for i, obj := range []any{m.ConfigMap, m.Service, m.Job} {
 		doc, err := document(obj)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if i > 0 {
 			buf.WriteString("---\n")
@@ -32,10 +31,9 @@ func (m *Manifests) WriteYAML(w io.Writer) error {
 	}
 	out := buf.Bytes()
 	if !bytes.Equal(redact.Bytes(out), out) {
-		return errors.New("the manifests would carry a secret value in clear; nothing was written")
+		return nil, errors.New("the manifests would carry what looks like a credential in clear; nothing was printed")
 	}
-	_, err := w.Write(out)
-	return err
+	return out, nil
 }
 
 // document renders one object without its status: a status the client
@@ -59,10 +57,14 @@ func document(obj any) ([]byte, error) {
 // are read, and when plain `kubectl apply` is not enough.
 func notes(src *Source, opts Options) []string {
 	var out []string
+	ns := ""
+	if opts.Namespace != "" {
+		ns = " -n " + opts.Namespace
+	}
 	if opts.ResultsPVC == "" {
 		out = append(out, fmt.Sprintf("results go to an emptyDir volume, which cannot be copied out of a finished pod and is deleted with it: "+
-			"read the merged report in the log of shard 0 (kubectl logs -l batch.kubernetes.io/job-completion-index=0,app.kubernetes.io/instance=%s), "+
-			"or keep run.json and every report with --results-pvc CLAIM", opts.Name))
+			"read the merged report in the log of shard 0 (kubectl logs%s -l batch.kubernetes.io/job-completion-index=0,app.kubernetes.io/instance=%s --tail=-1), "+
+			"or keep run.json and every report with --results-pvc CLAIM", ns, opts.Name))
 	} else {
 		out = append(out, fmt.Sprintf("every shard mounts the claim %q at %s and shard 0 writes the merged run there: "+
 			"it must be ReadWriteMany, or ReadWriteOnce with all shards on one node", opts.ResultsPVC, ResultsDir))
@@ -71,10 +73,6 @@ func notes(src *Source, opts Options) []string {
 		var lits []string
 		for _, v := range src.Vars {
 			lits = append(lits, "--from-literal="+v+"=...")
-		}
-		ns := ""
-		if opts.Namespace != "" {
-			ns = " -n " + opts.Namespace
 		}
 		out = append(out, fmt.Sprintf("the pods read %s from the Secret %q; create it first: kubectl create secret generic %s%s %s",
 			strings.Join(src.Vars, ", "), opts.Secret, opts.Secret, ns, strings.Join(lits, " ")))

@@ -16,6 +16,7 @@ import (
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // MaxConfigMapBytes is what Kubernetes accepts in one ConfigMap: keys plus
@@ -118,6 +119,9 @@ func readExtra(dir, rel string, budget *int) (File, error) {
 // fit is an error that says so, and is never read whole.
 func readFile(path, rel string, budget *int) (File, error) {
 	key := configMapKey(rel)
+	if msgs := validation.IsConfigMapKey(key); msgs != nil {
+		return File{}, fmt.Errorf("%s: Kubernetes cannot hold it under the key %q (%s): rename it", path, key, strings.Join(msgs, "; "))
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return File{}, fmt.Errorf("read %s: %w", rel, err)

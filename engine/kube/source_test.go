@@ -59,13 +59,14 @@ func TestReadFilesBudget(t *testing.T) {
 }
 
 func TestReadFilesRejected(t *testing.T) {
-	path := scenarioDir(t, minimal, map[string][]byte{"a/b.txt": []byte("1"), "a_b.txt": []byte("2")})
+	path := scenarioDir(t, minimal, map[string][]byte{"a/b.txt": []byte("1"), "a_b.txt": []byte("2"), "..hidden": []byte("3")})
 	cases := map[string]string{
 		"../outside.txt":   `--file "../outside.txt": give the path as the scenario writes it, relative to its directory and below it`,
 		"/etc/hostname":    `--file "/etc/hostname": give the path as the scenario writes it`,
 		"missing.txt":      `read missing.txt: open `,
 		"a_b.txt,a/b.txt":  `--file "a/b.txt": it would share the ConfigMap key "a_b.txt" with "a_b.txt": rename one of them`,
 		"../x.txt,nope.md": `read nope.md:`,
+		"..hidden":         `..hidden: Kubernetes cannot hold it under the key "..hidden" (must not start with '..'): rename it`,
 	}
 	for files, want := range cases {
 		t.Run(files, func(t *testing.T) {
@@ -219,11 +220,11 @@ func TestConfigMapCarriesAnyText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	if err := m.WriteYAML(&out); err != nil {
+	out, err := m.YAML()
+	if err != nil {
 		t.Fatal(err)
 	}
-	d := decodeStrict(t, out.Bytes())
+	d := decodeStrict(t, out)
 	if d.cm.Data["odd.txt"] != string(odd) || d.cm.Data["s.yaml"] != minimal {
 		t.Errorf("text changed on the way: %q", d.cm.Data["odd.txt"])
 	}
