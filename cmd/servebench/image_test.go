@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/servebench/servebench/engine/kube"
 )
 
 // requireDocker skips the test when no docker engine answers, unless
@@ -134,21 +136,26 @@ func imageFiles(t *testing.T, ctx context.Context, tag string) []string {
 }
 
 // runInImage runs a small scenario on the built-in simulator inside the
-// image and checks that the run was written by the non-root user.
+// image as the pods of `servebench kube` run: no capabilities, no privilege
+// escalation, a read-only root with a writable /tmp, the scenario mounted
+// read-only at kube.ScenarioDir and results written to kube.ResultsDir, as
+// the non-root user. (The sharded flags of those pods are not used here.)
 func runInImage(t *testing.T, ctx context.Context, tag string) {
 	t.Helper()
-	work := t.TempDir()
-	if err := os.Chmod(work, 0o777); err != nil { // writable for uid 65532
+	scenarios, results := t.TempDir(), t.TempDir()
+	if err := os.Chmod(results, 0o777); err != nil { // writable for uid 65532, as fsGroup makes a volume
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(work, "s.yaml"), []byte(fastScenario), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(scenarios, "s.yaml"), []byte(fastScenario), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	command(t, ctx, "docker", "run", "--rm", "--network", "none", "--read-only", "--tmpfs", "/tmp",
-		"-v", work+":/work", tag, "run", "--quiet", "--results-dir", "/work/results", "/work/s.yaml")
-	runs, _ := filepath.Glob(filepath.Join(work, "results", "fast", "*", "run.json"))
+		"--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+		"-v", scenarios+":"+kube.ScenarioDir+":ro", "-v", results+":"+kube.ResultsDir,
+		tag, "run", "--quiet", "--results-dir", kube.ResultsDir, kube.ScenarioDir+"/s.yaml")
+	runs, _ := filepath.Glob(filepath.Join(results, "fast", "*", "run.json"))
 	if len(runs) != 1 {
-		t.Fatalf("want one run.json under %s/results/fast, found %v", work, runs)
+		t.Fatalf("want one run.json under %s/fast, found %v", results, runs)
 	}
 	fi, err := os.Stat(runs[0])
 	if err != nil {
