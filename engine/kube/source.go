@@ -38,9 +38,6 @@ type Source struct {
 	Files []File
 	// Vars lists every ${NAME} the scenario references, sorted.
 	Vars []string
-	// Unset lists the referenced variables not set in this process; they
-	// were validated as empty strings.
-	Unset []string
 }
 
 // File is one file the pod needs, at Path relative to ScenarioDir.
@@ -95,7 +92,7 @@ func Read(path string, extra []string, lookup func(string) (string, bool)) (*Sou
 		}
 	}
 	errs = append(errs, duplicateKeys(src.Files))
-	src.Vars, src.Unset = sortedKeys(seen), sortedKeys(unset)
+	src.Vars = sortedKeys(seen)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
