@@ -292,3 +292,20 @@ func TestYAMLRefusesCredentials(t *testing.T) {
 		t.Errorf("got %q, %v", out, err)
 	}
 }
+
+// TestBuildNeedsAName: a scenario name with nothing DNS-safe in it asks for
+// --name instead of inventing one.
+func TestBuildNeedsAName(t *testing.T) {
+	src, err := Read(scenarioDir(t, strings.Replace(minimal, "name: tiny", `name: "42"`, 1), nil), nil, noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := attachOptions()
+	if _, err := Build(src, opts); err == nil || !strings.Contains(err.Error(), `the scenario name "42" leaves nothing to name the Job after: give --name`) {
+		t.Errorf("got %v", err)
+	}
+	opts.Name = "bench-42"
+	if _, err := Build(src, opts); err != nil {
+		t.Errorf("with --name: %v", err)
+	}
+}
