@@ -2,10 +2,11 @@ package reports
 
 import (
 	"cmp"
+	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/servebench/servebench/reports/internal/chart"
 	"github.com/servebench/servebench/reports/internal/format"
@@ -181,11 +182,15 @@ var latencyMetrics = []struct {
 func distributionSpecs(g *stageGroup) []chart.Spec {
 	var out []chart.Spec
 	for _, m := range latencyMetrics {
-		keys := percentileKeys(g, m.get)
+		keys, total := percentileKeys(g, m.get)
 		if len(keys) == 0 {
 			continue
 		}
-		spec := chart.Spec{Title: g.Name + ": " + m.name + " percentiles (ms)", XTitle: "percentile", X: keys, Bar: true}
+		title := g.Name + ": " + m.name + " percentiles (ms)"
+		if total > len(keys) {
+			title += fmt.Sprintf(", %d of %d percentiles", len(keys), total)
+		}
+		spec := chart.Spec{Title: title, XTitle: "percentile", X: keys, Bar: true}
 		for _, p := range g.Profiles {
 			for _, lv := range g.Levels {
 				st := g.at[[2]string{p, format.Level(lv)}]
@@ -200,29 +205,41 @@ func distributionSpecs(g *stageGroup) []chart.Spec {
 	return out
 }
 
-func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) []string {
-	var keys []string
+// maxChartPercentiles bounds the bars of a percentile chart: a result file
+// may carry any number of percentile keys (an import of 200 000 took over a
+// minute to draw), and more bars than this are unreadable anyway.
+const maxChartPercentiles = 16
+
+// percentileKeys lists the valid percentile keys the group's levels have,
+// ascending, and how many there were. Past maxChartPercentiles it keeps the
+// defaults and then the highest percentiles: the tail is what a
+// distribution chart is for.
+func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) ([]string, int) {
+	seen := map[string]float64{}
 	for _, st := range g.at {
 		for k := range get(st).Percentiles {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
+			if p, ok := schema.ParsePercentileKey(k); ok {
+				seen[k] = p
 			}
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(percentileOf(a), percentileOf(b)) })
-	return keys
-}
-
-// percentileOf parses a percentile key back into its number ("p99_9" -> 99.9).
-func percentileOf(k string) float64 {
-	b := []byte(k[1:])
-	for i := range b {
-		if b[i] == '_' {
-			b[i] = '.'
-		}
+	keys := slices.Collect(maps.Keys(seen))
+	byP := func(a, b string) int { return cmp.Compare(seen[a], seen[b]) }
+	if len(keys) > maxChartPercentiles {
+		slices.SortFunc(keys, func(a, b string) int {
+			da, db := slices.Contains(schema.DefaultPercentiles, seen[a]), slices.Contains(schema.DefaultPercentiles, seen[b])
+			if da != db {
+				if da {
+					return -1
+				}
+				return 1
+			}
+			return -byP(a, b)
+		})
+		keys = keys[:maxChartPercentiles]
 	}
-	v, _ := strconv.ParseFloat(string(b), 64)
-	return v
+	slices.SortFunc(keys, byP)
+	return keys, len(seen)
 }
 
 func percentileSeries(name string, d schema.Dist, keys []string) chart.Series {

@@ -183,3 +183,19 @@ func (m *Metrics) Latency(name string) (Dist, bool) {
 	}
 	return Dist{}, false
 }
+
+// TPOT is vLLM's time per output token after the first of one request:
+// (e2el − ttft) / (outputTokens − 1), in the unit of its arguments. It is
+// measured only when the tokens arrived apart (gaps, the request's number of
+// inter-token latencies, is at least 1): with one output token there is no
+// "after the first", and when every token came in one piece (a
+// non-streaming request, a stream of one chunk) e2el − ttft is 0 and says
+// nothing about decoding. vLLM records 0 in that second case; servebench
+// leaves the request out, so a non-streaming run has no TPOT at all
+// instead of a TPOT of 0.
+func TPOT[T ~int64 | ~float64](ttft, e2el T, outputTokens, gaps int) (T, bool) {
+	if outputTokens <= 1 || gaps == 0 {
+		return 0, false
+	}
+	return (e2el - ttft) / T(outputTokens-1), true
+}

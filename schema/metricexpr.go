@@ -324,3 +324,36 @@ func PercentilesNamed(src string) []float64 {
 	}
 	return out
 }
+
+// NamedMetric is one numeric name of the metric tree ("ttft.p99",
+// "output_throughput"), ready to read from stage results: compare reads
+// what it compares through the same definitions thresholds use.
+type NamedMetric struct{ l leaf }
+
+// LookupMetric finds the numeric metric called name, as a threshold names
+// it; false for an unknown name or a string metric.
+func LookupMetric(name string) (NamedMetric, bool) {
+	for _, l := range leaves(Percentiles(PercentilesNamed(name))) {
+		if l.Name == name && l.kind == kindNumber {
+			return NamedMetric{l: l}, true
+		}
+	}
+	return NamedMetric{}, false
+}
+
+// Name is the metric's name.
+func (m NamedMetric) Name() string { return m.l.Name }
+
+// Read reads the metric from a stage level of a run (run may be nil).
+// absent says why the stage has no value, e.g. "tpot is not measured in
+// this stage (non-streaming)"; v is then 0 and must not be used.
+func (m NamedMetric) Read(st *StageResult, run *Run) (v float64, absent string) {
+	src := source{st: st, run: run}
+	if subject, why := m.l.absent(src); subject != "" {
+		return 0, subject + " " + why
+	}
+	return m.l.num(src), ""
+}
+
+// String returns the expression's source.
+func (x *Expr) String() string { return x.src }

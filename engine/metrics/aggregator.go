@@ -142,19 +142,10 @@ func (a *Aggregator) addTokens(s *Sample) {
 	}
 }
 
-// tpotOf is vLLM's time per output token after the first:
-// (E2EL − TTFT) / (output tokens − 1). It is measured only when the tokens
-// arrived apart: with one output token there is no "after the first", and
-// when every token came in one piece (a non-streaming request, or a stream
-// of a single chunk) E2EL − TTFT is 0 and says nothing about decoding. vLLM
-// records 0 in that second case; servebench leaves the request out, so a
-// non-streaming run has no TPOT at all instead of a TPOT of 0. A request
-// without a TPOT meets a TPOT bound, as vLLM's goodput counts it.
+// tpotOf is schema.TPOT of a sample. A request without a TPOT meets a
+// TPOT bound, as vLLM's goodput counts it.
 func tpotOf(s *Sample) (time.Duration, bool) {
-	if s.OutputTokens <= 1 || len(s.ITL) == 0 {
-		return 0, false
-	}
-	return (s.E2EL - s.TTFT) / time.Duration(s.OutputTokens-1), true
+	return schema.TPOT(s.TTFT, s.E2EL, s.OutputTokens, len(s.ITL))
 }
 
 // meetsSLO reports whether every set bound holds (vLLM: slo >= value).
