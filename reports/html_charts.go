@@ -32,10 +32,13 @@ type stageGroup struct {
 	Profiles []string
 	Levels   []*schema.StageResult // one representative per level, sorted by load
 	at       map[[2]string]*schema.StageResult
+	profiles map[string]bool // set of Profiles
+	levels   map[string]bool // set of Levels by format.Level
 }
 
 // groupStages gathers stage levels by stage name. When a level repeats, the
 // first repeat is charted (repeat statistics live in the repeats table).
+// Lookups go through maps: a run may hold many thousands of levels.
 func groupStages(run *schema.Run) []*stageGroup {
 	var groups []*stageGroup
 	byName := map[string]*stageGroup{}
@@ -43,7 +46,8 @@ func groupStages(run *schema.Run) []*stageGroup {
 		st := &run.Stages[i]
 		g := byName[st.Stage]
 		if g == nil {
-			g = &stageGroup{Name: st.Stage, at: map[[2]string]*schema.StageResult{}}
+			g = &stageGroup{Name: st.Stage, at: map[[2]string]*schema.StageResult{},
+				profiles: map[string]bool{}, levels: map[string]bool{}}
 			byName[st.Stage] = g
 			groups = append(groups, g)
 		}
@@ -52,10 +56,12 @@ func groupStages(run *schema.Run) []*stageGroup {
 			continue
 		}
 		g.at[key] = st
-		if !slices.Contains(g.Profiles, st.Profile) {
+		if !g.profiles[st.Profile] {
+			g.profiles[st.Profile] = true
 			g.Profiles = append(g.Profiles, st.Profile)
 		}
-		if !slices.ContainsFunc(g.Levels, func(o *schema.StageResult) bool { return format.Level(o) == key[1] }) {
+		if !g.levels[key[1]] {
+			g.levels[key[1]] = true
 			g.Levels = append(g.Levels, st)
 		}
 	}
@@ -211,34 +217,26 @@ func distributionSpecs(g *stageGroup) []chart.Spec {
 const maxChartPercentiles = 16
 
 // percentileKeys lists the valid percentile keys the group's levels have,
-// ascending, and how many there were. Past maxChartPercentiles it keeps the
-// defaults and then the highest percentiles: the tail is what a
-// distribution chart is for.
+// ascending and at most maxChartPercentiles of them (schema.KeepPercentiles),
+// and how many there were.
 func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) ([]string, int) {
-	seen := map[string]float64{}
+	seen, parsed := map[float64]bool{}, map[string]bool{}
 	for _, st := range g.at {
 		for k := range get(st).Percentiles {
+			if parsed[k] {
+				continue // levels share their keys: parse each once
+			}
+			parsed[k] = true
 			if p, ok := schema.ParsePercentileKey(k); ok {
-				seen[k] = p
+				seen[p] = true
 			}
 		}
 	}
-	keys := slices.Collect(maps.Keys(seen))
-	byP := func(a, b string) int { return cmp.Compare(seen[a], seen[b]) }
-	if len(keys) > maxChartPercentiles {
-		slices.SortFunc(keys, func(a, b string) int {
-			da, db := slices.Contains(schema.DefaultPercentiles, seen[a]), slices.Contains(schema.DefaultPercentiles, seen[b])
-			if da != db {
-				if da {
-					return -1
-				}
-				return 1
-			}
-			return -byP(a, b)
-		})
-		keys = keys[:maxChartPercentiles]
+	kept := schema.KeepPercentiles(slices.Collect(maps.Keys(seen)), maxChartPercentiles)
+	keys := make([]string, len(kept))
+	for i, p := range kept {
+		keys[i] = schema.PercentileKey(p)
 	}
-	slices.SortFunc(keys, byP)
 	return keys, len(seen)
 }
 

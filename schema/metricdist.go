@@ -199,3 +199,33 @@ func TPOT[T ~int64 | ~float64](ttft, e2el T, outputTokens, gaps int) (T, bool) {
 	}
 	return (e2el - ttft) / T(outputTokens-1), true
 }
+
+// KeepPercentiles chooses at most n of the percentiles ps for a bounded
+// view (an imported file or a chart may carry any number of them): the
+// defaults first, then the highest, since a distribution's tail is what
+// extra percentiles are asked for. The result is ascending.
+func KeepPercentiles(ps []float64, n int) []float64 {
+	out := slices.Clone(ps)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) <= n {
+		return out
+	}
+	slices.SortStableFunc(out, func(a, b float64) int {
+		da, db := slices.Contains(DefaultPercentiles, a), slices.Contains(DefaultPercentiles, b)
+		switch {
+		case da && !db:
+			return -1
+		case db && !da:
+			return 1
+		case a > b:
+			return -1
+		case a < b:
+			return 1
+		}
+		return 0
+	})
+	out = out[:max(n, 0)]
+	slices.Sort(out)
+	return out
+}

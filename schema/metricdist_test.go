@@ -124,3 +124,13 @@ func ExampleSummarize() {
 	fmt.Printf("mean %.1f median %.1f std %.4f p99 %.2f\n", d.Mean, d.Median, d.Std, p99)
 	// Output: mean 5.5 median 5.5 std 2.8723 p99 9.91
 }
+
+func TestKeepPercentiles(t *testing.T) {
+	ps := []float64{1, 2, 3, 50, 90, 95, 99, 99.9, 99.99, 99.999}
+	if got := KeepPercentiles(ps, 6); !slices.Equal(got, []float64{50, 90, 95, 99, 99.99, 99.999}) {
+		t.Errorf("kept %v", got)
+	}
+	if got := KeepPercentiles([]float64{99, 50, 99}, 6); !slices.Equal(got, []float64{50, 99}) {
+		t.Errorf("kept %v", got)
+	}
+}
