@@ -46,7 +46,17 @@ func WriteMetricReference(w io.Writer) error {
 	_, err := fmt.Fprint(w, "\nEvery distribution also offers each percentile listed in report.percentiles, "+
 		"named pNN with the dot replaced by an underscore (99.9 -> `p99_9`). "+
 		"Thresholds that read `repeats.` are judged once per repeated level, on its last repeat, "+
-		"when every repeat is known.\n")
+		"when every repeat is known.\n"+
+		"\nA metric a stage did not measure is absent, never 0: `tpot` and `itl` without streaming "+
+		"(or when every response arrived in one chunk), every latency when no request completed, "+
+		"`client.send_lag` of a closed loop, a `server.` metric that was not scraped, a percentile "+
+		"that was not computed. run.json writes an absent distribution as null and reports print n/a. "+
+		"A threshold (or `compare --fail-on`) that reads an absent metric fails with an error that says "+
+		"which and why, e.g. \"tpot is not measured in this stage (non-streaming)\"; restrict it with "+
+		"`when` to the stages that measure it. `compare` shows such a metric as \"not measured\" "+
+		"instead of a delta.\n"+
+		"\nRequests cut by an interrupt (Ctrl-C, SIGTERM) are counted as `canceled` in run.json, "+
+		"apart from `failed`: they are not part of `sent` or `error_rate`.\n")
 	return err
 }
 
