@@ -29,7 +29,6 @@ const maxExprLen = 2048
 // you mean" hints, absent values and the sandbox (no clock, no files) are
 // therefore the same for both.
 type ExprEnv struct {
-	pct     []float64
 	typ     reflect.Type
 	sides   []string
 	vars    []ExprVar
@@ -70,10 +69,10 @@ type StageRef struct {
 // to the defaults (Percentiles). example is a valid expression of the
 // environment, quoted when an expression is not boolean.
 func NewExprEnv(sides []string, vars []ExprVar, percentiles []float64, example string) *ExprEnv {
-	e := &ExprEnv{pct: Percentiles(percentiles), sides: sides, vars: vars, example: example,
-		leaves: map[string]envLeaf{}, known: map[string]bool{}}
-	e.stage = leaves(e.pct)
-	st := stageType(e.pct)
+	pct := Percentiles(percentiles)
+	e := &ExprEnv{sides: sides, vars: vars, example: example, leaves: map[string]envLeaf{}, known: map[string]bool{}}
+	e.stage = leaves(pct)
+	st := stageType(pct)
 	if len(sides) == 1 && sides[0] == "" {
 		e.typ = st
 		e.fields = [][]int{nil}
