@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jedib0t/go-pretty/v6/table"
+
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema/redact"
 )

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
+
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema/redact"
 )

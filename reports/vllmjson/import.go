@@ -201,12 +201,16 @@ func (d *decoder) dist(name string, count int) schema.Dist {
 		Std: finite(d.num("std" + suffix)), Percentiles: map[string]float64{}}
 	keyOf, ignored := map[float64]string{}, 0
 	for key := range d.obj {
-		if word, ok := strings.CutSuffix(key, suffix); ok && strings.HasPrefix(word, "p") {
-			if p, ok := percentileWord(word[1:]); ok {
-				keyOf[p] = key
-			} else {
-				ignored++
-			}
+		word, ok := strings.CutSuffix(key, suffix)
+		if !ok || !strings.HasPrefix(word, "p") {
+			continue
+		}
+		p, valid := percentileWord(word[1:])
+		switch old, dup := keyOf[p]; {
+		case !valid:
+			ignored++
+		case !dup || key < old: // "p99" and "p99.0" name one percentile: keep one, stably
+			keyOf[p] = key
 		}
 	}
 	if ignored > 0 {
