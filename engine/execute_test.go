@@ -251,8 +251,8 @@ stages:
 	if m.Completed < 10 || m.Completed+m.Failed != m.Sent {
 		t.Errorf("completed %d + failed %d != sent %d (or too few completed)", m.Completed, m.Failed, m.Sent)
 	}
-	if got := len(readRecords(t, dir)); got != m.Sent {
-		t.Errorf("requests.jsonl has %d lines, stage sent %d", got, m.Sent)
+	if got := len(readRecords(t, dir)); got != m.Sent+m.Canceled {
+		t.Errorf("requests.jsonl has %d lines, stage sent %d and cancelled %d", got, m.Sent, m.Canceled)
 	}
 	if run.Passed {
 		t.Error("an interrupted run passed")

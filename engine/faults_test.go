@@ -315,8 +315,8 @@ func checkSaved(t *testing.T, dir string, stages int) *schema.Run {
 		}
 	}
 	for _, st := range saved.Stages {
-		if perStage[st.ID] != st.Metrics.Sent {
-			t.Errorf("%s: requests.jsonl has %d measured lines, stage sent %d", st.ID, perStage[st.ID], st.Metrics.Sent)
+		if perStage[st.ID] != st.Metrics.Sent+st.Metrics.Canceled {
+			t.Errorf("%s: requests.jsonl has %d measured lines, stage sent %d and cancelled %d", st.ID, perStage[st.ID], st.Metrics.Sent, st.Metrics.Canceled)
 		}
 	}
 	return saved
@@ -333,6 +333,7 @@ func checkAccounting(t *testing.T, run *schema.Run, kinds []string) {
 			t.Errorf("%s: completed %d + failed %d != sent %d", st.ID, m.Completed, m.Failed, m.Sent)
 		}
 		grouped := 0
+		seen[schema.FailCanceled] += m.Canceled // counted apart from failures
 		for _, f := range st.Failures {
 			grouped += f.Count
 			seen[f.Kind] += f.Count

@@ -3,6 +3,8 @@ package reports
 import (
 	"io"
 	"testing"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // BenchmarkHTML renders the fixture run page (≈25 inline SVG charts).
@@ -20,6 +22,24 @@ func BenchmarkTerminal(b *testing.B) {
 	run := fixtureRun()
 	for b.Loop() {
 		if err := Terminal(io.Discard, run, "", false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkHTMLManyPercentiles renders a run whose TTFT carries 20 000
+// percentile keys (a hand-made or imported run.json): the page must cost
+// about what the fixture's does, not grow with the square of the keys.
+func BenchmarkHTMLManyPercentiles(b *testing.B) {
+	run := fixtureRun()
+	for i := range run.Stages {
+		d := &run.Stages[i].Metrics.TTFT
+		for k := range 20_000 {
+			d.Percentiles[schema.PercentileKey(float64(k+1)*99/20_001)] = float64(k)
+		}
+	}
+	for b.Loop() {
+		if err := HTML(io.Discard, run); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/reports/internal/style"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 //go:embed report.html.tmpl
@@ -25,7 +26,10 @@ var pageTemplate = template.Must(template.New("report").Parse(pageSource))
 // HTML writes one self-contained page: inline CSS, inline SVG charts, no
 // script and no external URL, so it works offline and as a CI artifact.
 // html/template escapes every user- or server-provided string; only the SVG
-// produced by the chart library is inserted verbatim.
+// produced by the chart library is inserted verbatim. html/template leaves
+// control bytes alone (a browser ignores them, a terminal running `cat`
+// does not), so the page passes the funnel with control bytes escaped:
+// htmlSafe.
 func HTML(w io.Writer, run *schema.Run) error {
 	page, err := newHTMLPage(run)
 	if err != nil {
@@ -35,7 +39,7 @@ func HTML(w io.Writer, run *schema.Run) error {
 	if err := pageTemplate.ExecuteTemplate(&b, "run", page); err != nil {
 		return fmt.Errorf("render html report: %w", err)
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
+	if _, err := io.WriteString(w, htmlSafe(b.String())); err != nil {
 		return fmt.Errorf("write html report: %w", err)
 	}
 	return nil
@@ -212,6 +216,11 @@ func environment(run *schema.Run) []keyValue {
 	}
 	return out
 }
+
+// htmlSafe is the funnel for a rendered page: secrets hidden, and control
+// bytes other than newlines and tabs escaped. The template, stylesheet and
+// charts have none, so only text from outside changes.
+func htmlSafe(page string) string { return redact.Text(redact.String(page)) }
 
 func nonZero(n int) string {
 	if n == 0 {

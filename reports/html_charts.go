@@ -2,10 +2,11 @@ package reports
 
 import (
 	"cmp"
+	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
-	"strconv"
 
 	"github.com/servebench/servebench/reports/internal/chart"
 	"github.com/servebench/servebench/reports/internal/format"
@@ -31,10 +32,13 @@ type stageGroup struct {
 	Profiles []string
 	Levels   []*schema.StageResult // one representative per level, sorted by load
 	at       map[[2]string]*schema.StageResult
+	profiles map[string]bool // set of Profiles
+	levels   map[string]bool // set of Levels by format.Level
 }
 
 // groupStages gathers stage levels by stage name. When a level repeats, the
 // first repeat is charted (repeat statistics live in the repeats table).
+// Lookups go through maps: a run may hold many thousands of levels.
 func groupStages(run *schema.Run) []*stageGroup {
 	var groups []*stageGroup
 	byName := map[string]*stageGroup{}
@@ -42,7 +46,8 @@ func groupStages(run *schema.Run) []*stageGroup {
 		st := &run.Stages[i]
 		g := byName[st.Stage]
 		if g == nil {
-			g = &stageGroup{Name: st.Stage, at: map[[2]string]*schema.StageResult{}}
+			g = &stageGroup{Name: st.Stage, at: map[[2]string]*schema.StageResult{},
+				profiles: map[string]bool{}, levels: map[string]bool{}}
 			byName[st.Stage] = g
 			groups = append(groups, g)
 		}
@@ -51,10 +56,12 @@ func groupStages(run *schema.Run) []*stageGroup {
 			continue
 		}
 		g.at[key] = st
-		if !slices.Contains(g.Profiles, st.Profile) {
+		if !g.profiles[st.Profile] {
+			g.profiles[st.Profile] = true
 			g.Profiles = append(g.Profiles, st.Profile)
 		}
-		if !slices.ContainsFunc(g.Levels, func(o *schema.StageResult) bool { return format.Level(o) == key[1] }) {
+		if !g.levels[key[1]] {
+			g.levels[key[1]] = true
 			g.Levels = append(g.Levels, st)
 		}
 	}
@@ -181,11 +188,15 @@ var latencyMetrics = []struct {
 func distributionSpecs(g *stageGroup) []chart.Spec {
 	var out []chart.Spec
 	for _, m := range latencyMetrics {
-		keys := percentileKeys(g, m.get)
+		keys, total := percentileKeys(g, m.get)
 		if len(keys) == 0 {
 			continue
 		}
-		spec := chart.Spec{Title: g.Name + ": " + m.name + " percentiles (ms)", XTitle: "percentile", X: keys, Bar: true}
+		title := g.Name + ": " + m.name + " percentiles (ms)"
+		if total > len(keys) {
+			title += fmt.Sprintf(", %d of %d percentiles", len(keys), total)
+		}
+		spec := chart.Spec{Title: title, XTitle: "percentile", X: keys, Bar: true}
 		for _, p := range g.Profiles {
 			for _, lv := range g.Levels {
 				st := g.at[[2]string{p, format.Level(lv)}]
@@ -200,29 +211,33 @@ func distributionSpecs(g *stageGroup) []chart.Spec {
 	return out
 }
 
-func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) []string {
-	var keys []string
+// maxChartPercentiles bounds the bars of a percentile chart: a result file
+// may carry any number of percentile keys (an import of 200 000 took over a
+// minute to draw), and more bars than this are unreadable anyway.
+const maxChartPercentiles = 16
+
+// percentileKeys lists the valid percentile keys the group's levels have,
+// ascending and at most maxChartPercentiles of them (schema.KeepPercentiles),
+// and how many there were.
+func percentileKeys(g *stageGroup, get func(*schema.StageResult) schema.Dist) ([]string, int) {
+	seen, parsed := map[float64]bool{}, map[string]bool{}
 	for _, st := range g.at {
 		for k := range get(st).Percentiles {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
+			if parsed[k] {
+				continue // levels share their keys: parse each once
+			}
+			parsed[k] = true
+			if p, ok := schema.ParsePercentileKey(k); ok {
+				seen[p] = true
 			}
 		}
 	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(percentileOf(a), percentileOf(b)) })
-	return keys
-}
-
-// percentileOf parses a percentile key back into its number ("p99_9" -> 99.9).
-func percentileOf(k string) float64 {
-	b := []byte(k[1:])
-	for i := range b {
-		if b[i] == '_' {
-			b[i] = '.'
-		}
+	kept := schema.KeepPercentiles(slices.Collect(maps.Keys(seen)), maxChartPercentiles)
+	keys := make([]string, len(kept))
+	for i, p := range kept {
+		keys[i] = schema.PercentileKey(p)
 	}
-	v, _ := strconv.ParseFloat(string(b), 64)
-	return v
+	return keys, len(seen)
 }
 
 func percentileSeries(name string, d schema.Dist, keys []string) chart.Series {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // JUnit XML types: the subset CI systems (GitHub, GitLab, Jenkins) read.
@@ -46,9 +47,12 @@ type junitProblem struct {
 // JUnit writes one <testsuite> per stage level and one <testcase> per
 // threshold, so CI shows which threshold failed at which level and with what
 // values. A run that failed or was interrupted adds an errored test case
-// saying why, so an incomplete run never looks green.
+// saying why, so an incomplete run never looks green. Text from outside is
+// made safe like every report's (XML escaping alone keeps bidi overrides
+// and turns escape sequences into U+FFFD), and the document passes the
+// redaction funnel.
 func JUnit(w io.Writer, run *schema.Run) error {
-	doc := junitSuites{Name: "servebench/" + run.Name}
+	doc := junitSuites{Name: "servebench/" + format.Line(run.Name)}
 	for i := range run.Stages {
 		doc.Suites = append(doc.Suites, stageSuite(&run.Stages[i]))
 	}
@@ -64,22 +68,23 @@ func JUnit(w io.Writer, run *schema.Run) error {
 	if err != nil {
 		return fmt.Errorf("encode junit report: %w", err)
 	}
-	if _, err := io.WriteString(w, xml.Header+string(out)+"\n"); err != nil {
+	if _, err := io.WriteString(w, redact.String(xml.Header+string(out)+"\n")); err != nil {
 		return fmt.Errorf("write junit report: %w", err)
 	}
 	return nil
 }
 
 func stageSuite(st *schema.StageResult) junitSuite {
+	id := format.Line(st.ID)
 	s := junitSuite{
-		Name: st.ID,
+		Name: id,
 		Time: format.Float(st.Metrics.DurationS),
 	}
 	if !st.StartedAt.IsZero() {
 		s.Timestamp = st.StartedAt.UTC().Format("2006-01-02T15:04:05")
 	}
 	for _, t := range st.Thresholds {
-		c := junitCase{Name: ThresholdName(t), Classname: st.ID}
+		c := junitCase{Name: format.Line(ThresholdName(t)), Classname: id}
 		if !t.Passed {
 			c.Failure = thresholdFailure(t)
 			s.Failures++
@@ -88,8 +93,8 @@ func stageSuite(st *schema.StageResult) junitSuite {
 	}
 	if st.Status != schema.StatusCompleted {
 		s.Cases = append(s.Cases, junitCase{
-			Name: "stage completed", Classname: st.ID,
-			Error: &junitProblem{Message: "stage " + st.Status + stopReason(st), Type: st.Status},
+			Name: "stage completed", Classname: id,
+			Error: &junitProblem{Message: format.Line("stage " + st.Status + stopReason(st)), Type: format.Line(st.Status)},
 		})
 		s.Errors++
 	}
@@ -125,7 +130,7 @@ func thresholdFailure(t schema.ThresholdResult) *junitProblem {
 		body.WriteString("error: " + t.Error + "\n")
 		typ = "evaluation_error"
 	}
-	return &junitProblem{Message: msg, Type: typ, Body: body.String()}
+	return &junitProblem{Message: format.Line(msg), Type: typ, Body: redact.Text(body.String())}
 }
 
 // runSuite is the extra suite of a run that did not complete.
@@ -138,8 +143,9 @@ func runSuite(run *schema.Run) junitSuite {
 	return junitSuite{
 		Name: "run", Tests: 1, Errors: 1, Time: "0",
 		Cases: []junitCase{{
-			Name: "run " + run.Name + " completed", Classname: "run",
-			Error: &junitProblem{Message: "run " + run.Status + ": " + orDash(run.Error), Type: run.Status, Body: body},
+			Name: format.Line("run " + run.Name + " completed"), Classname: "run",
+			Error: &junitProblem{Message: format.Line("run " + run.Status + ": " + orDash(run.Error)),
+				Type: format.Line(run.Status), Body: redact.Text(body)},
 		}},
 	}
 }

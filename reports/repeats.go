@@ -21,14 +21,22 @@ var repeatShown = []struct{ path, label string }{
 }
 
 // repeatLines gives each repeated stage level one line of means with the
-// half-width of their confidence interval (Student-t, so symmetric).
+// half-width of their confidence interval (Student-t, so symmetric). A
+// metric the level's stages did not measure is left out: an older run may
+// hold an interval over its zeros.
 func repeatLines(run *schema.Run) []string {
+	level := map[string]*schema.StageResult{} // a stage of each repeated level
+	for i := range run.Stages {
+		if st := &run.Stages[i]; st.Repeat > 0 {
+			level[schema.RepeatKey(st.ID)] = st
+		}
+	}
 	out := make([]string, 0, len(run.Repeats))
 	for _, r := range run.Repeats {
 		parts := make([]string, 0, len(repeatShown))
 		for _, m := range repeatShown {
 			iv, ok := r.Metrics[m.path]
-			if !ok {
+			if !ok || !repeatMeasured(level[r.Key], m.path) {
 				continue
 			}
 			parts = append(parts, fmt.Sprintf("%s %s ± %s", m.label, format.Num(iv.Mean), format.Num((iv.Hi-iv.Lo)/2)))
@@ -37,4 +45,19 @@ func repeatLines(run *schema.Run) []string {
 			r.Key, r.N, format.Float(r.Level*100), strings.Join(parts, ", ")))
 	}
 	return out
+}
+
+// repeatMeasured reports whether st has the repeated metric called name
+// (true when there is no stage to ask).
+func repeatMeasured(st *schema.StageResult, name string) bool {
+	if st == nil {
+		return true
+	}
+	for _, rm := range schema.RepeatedMetrics {
+		if rm.Name == name {
+			_, ok := rm.Value(&st.Metrics)
+			return ok
+		}
+	}
+	return true
 }

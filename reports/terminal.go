@@ -8,13 +8,17 @@ import (
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 
+	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Terminal writes the human summary of a run: one table row per stage level,
 // then failed thresholds, capacity answers, warnings, failures, how the run
 // ended and where its files are. ANSI colour is used only when color is true
-// (the caller decides, e.g. from isatty and NO_COLOR).
+// (the caller decides, e.g. from isatty and NO_COLOR). Text from outside
+// has its control bytes escaped (format.Line), so a server cannot move the
+// cursor or forge a line, and the whole output passes the redaction funnel.
 func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
 	var b strings.Builder
 	pal := palette{on: color}
@@ -29,9 +33,9 @@ func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
 		}
 	}
 	if runDir != "" {
-		b.WriteString("\n" + pal.bold("Results") + "\n  " + runDir + "\n")
+		b.WriteString("\n" + pal.bold("Results") + "\n  " + format.Line(runDir) + "\n")
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	if _, err := io.WriteString(w, redact.String(b.String())); err != nil {
 		return fmt.Errorf("write terminal report: %w", err)
 	}
 	return nil

@@ -23,8 +23,9 @@ var stageHeader = []string{
 	"TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2EL mean", "E2EL p99", "Goodput", "Thresholds",
 }
 
-// stageCells formats one stage level as table cells; mark renders the
-// threshold verdict (plain or coloured).
+// stageCells formats one stage level as table cells, safe to print (see
+// format.Line); mark renders the threshold verdict (plain or coloured). A
+// latency the stage did not measure reads "n/a", never 0.
 func stageCells(st *schema.StageResult, mark func(bool) string) []string {
 	m := st.Metrics
 	level := format.Level(st)
@@ -32,14 +33,23 @@ func stageCells(st *schema.StageResult, mark func(bool) string) []string {
 		level += " #" + strconv.Itoa(st.Repeat) // repeats of one level stay distinguishable
 	}
 	return []string{
-		st.Stage, st.Profile, level,
-		strconv.Itoa(m.Completed) + "/" + strconv.Itoa(m.Failed),
+		format.Line(st.Stage), format.Line(st.Profile), level, countsCell(m),
 		format.Num(m.RequestThroughput), format.Num(m.OutputThroughput),
-		format.Num(format.P(m.TTFT, 50)), format.Num(format.P(m.TTFT, 99)),
-		format.Num(format.P(m.TPOT, 50)), format.Num(format.P(m.TPOT, 99)),
-		format.Num(m.E2EL.Mean), format.Num(format.P(m.E2EL, 99)),
+		format.DistStat(m.TTFT, "p50"), format.DistStat(m.TTFT, "p99"),
+		format.DistStat(m.TPOT, "p50"), format.DistStat(m.TPOT, "p99"),
+		format.DistStat(m.E2EL, "mean"), format.DistStat(m.E2EL, "p99"),
 		format.Num(m.Goodput), thresholdCell(st, mark),
 	}
+}
+
+// countsCell is "completed/failed", plus the requests an interrupt
+// cancelled, which are neither.
+func countsCell(m schema.Metrics) string {
+	s := strconv.Itoa(m.Completed) + "/" + strconv.Itoa(m.Failed)
+	if m.Canceled > 0 {
+		s += " +" + strconv.Itoa(m.Canceled) + " cancelled"
+	}
+	return s
 }
 
 func thresholdCell(st *schema.StageResult, mark func(bool) string) string {
@@ -64,18 +74,18 @@ func plainMark(ok bool) string {
 	return "✗"
 }
 
-// headline is the one-line identity of the run shown above every table.
+// headline is the one-line identity of the run shown above every table,
+// safe to print (see format.Line).
 func headline(run *schema.Run) []string {
 	model := run.Server.Model
 	if model == "" && run.Scenario != nil {
 		model = run.Scenario.Model.Name
 	}
-	lines := []string{
+	return format.Lines([]string{
 		"Run: " + run.Name,
 		"Model: " + orDash(model) + "   Server: " + orDash(run.Server.Kind) + serverVersion(run.Server),
 		"Started: " + run.StartedAt.UTC().Format(time.RFC3339) + "   Duration: " + runDuration(run),
-	}
-	return lines
+	})
 }
 
 func serverVersion(s schema.ServerInfo) string {
@@ -100,7 +110,8 @@ func orDash(s string) string {
 }
 
 // sections lists everything after the stage table, in reading order. Empty
-// sections are left out.
+// sections are left out. Every line is safe to print (see format.Line): the
+// lines quote error bodies, server logs, names and notes from outside.
 func sections(run *schema.Run) []section {
 	all := []section{
 		{"Failed thresholds", failedThresholds(run)},
@@ -113,7 +124,7 @@ func sections(run *schema.Run) []section {
 	out := all[:0]
 	for _, s := range all {
 		if len(s.Lines) > 0 {
-			out = append(out, s)
+			out = append(out, section{Title: s.Title, Lines: format.Lines(s.Lines)})
 		}
 	}
 	return out
@@ -243,16 +254,16 @@ func statusLines(run *schema.Run) []string {
 	case schema.StatusCompleted:
 		out = append(out, fmt.Sprintf("completed: %d stage level(s) finished", len(done)))
 	case schema.StatusFailed:
-		out = append(out, "failed: "+orDash(run.Error))
+		out = append(out, splitLines("failed: "+orDash(run.Error))...)
 	case schema.StatusInterrupted:
-		out = append(out, "interrupted: "+orDash(run.Error))
+		out = append(out, splitLines("interrupted: "+orDash(run.Error))...)
 	default:
 		out = append(out, "status: "+orDash(run.Status))
 	}
 	if run.Status != schema.StatusCompleted {
 		out = append(out, "finished stages: "+orNone(strings.Join(done, ", ")))
 		for _, c := range cut {
-			out = append(out, "cut: "+c)
+			out = append(out, splitLines("cut: "+c)...)
 		}
 	}
 	return append(out, "thresholds: "+thresholdVerdict(run))
@@ -287,6 +298,23 @@ func stageOutcomes(run *schema.Run) (done, cut []string) {
 		cut = append(cut, c+")")
 	}
 	return done, cut
+}
+
+// maxErrorLines bounds how much of a multi-line error (a server log tail)
+// a report repeats; run.json keeps all of it.
+const maxErrorLines = 50
+
+// splitLines keeps a multi-line error readable as several report lines,
+// the first as given and the rest indented, bounded by maxErrorLines.
+func splitLines(s string) []string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > maxErrorLines {
+		lines = append(lines[:maxErrorLines], fmt.Sprintf("(%d more lines in run.json)", len(lines)-maxErrorLines))
+	}
+	for i := 1; i < len(lines); i++ {
+		lines[i] = "  " + lines[i]
+	}
+	return lines
 }
 
 func orNone(s string) string {

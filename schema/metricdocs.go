@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"io"
-	"slices"
 )
 
 // MetricDoc documents one name a threshold expression can read.
@@ -47,7 +46,17 @@ func WriteMetricReference(w io.Writer) error {
 	_, err := fmt.Fprint(w, "\nEvery distribution also offers each percentile listed in report.percentiles, "+
 		"named pNN with the dot replaced by an underscore (99.9 -> `p99_9`). "+
 		"Thresholds that read `repeats.` are judged once per repeated level, on its last repeat, "+
-		"when every repeat is known.\n")
+		"when every repeat is known.\n"+
+		"\nA metric a stage did not measure is absent, never 0: `tpot` and `itl` without streaming "+
+		"(or when every response arrived in one chunk), every latency when no request completed, "+
+		"`client.send_lag` of a closed loop, a `server.` metric that was not scraped, a percentile "+
+		"that was not computed. run.json writes an absent distribution as null and reports print n/a. "+
+		"A threshold (or `compare --fail-on`) that reads an absent metric fails with an error that says "+
+		"which and why, e.g. \"tpot is not measured in this stage (non-streaming)\"; restrict it with "+
+		"`when` to the stages that measure it. `compare` shows such a metric as \"not measured\" "+
+		"instead of a delta.\n"+
+		"\nRequests cut by an interrupt (Ctrl-C, SIGTERM) are counted as `canceled` in run.json, "+
+		"apart from `failed`: they are not part of `sent` or `error_rate`.\n")
 	return err
 }
 
@@ -55,8 +64,9 @@ func num(name, unit, doc string, f func(source) float64) metric {
 	return metric{name: name, unit: unit, doc: doc, kind: kindNumber, num: f}
 }
 
-func dist(name, doc string, f func(source) Dist) metric {
-	return metric{name: name, unit: "ms", doc: doc, kind: kindDist, dist: f}
+// dist is a latency distribution; absent says why it may have no sample.
+func dist(name, doc string, f func(source) Dist, absent func(source) string) metric {
+	return metric{name: name, unit: "ms", doc: doc, kind: kindDist, dist: f, absent: absent}
 }
 
 func group(name string, children ...metric) metric {
@@ -82,6 +92,55 @@ func stageDist(f func(*StageResult) Dist) func(source) Dist {
 	}
 }
 
+// notMeasured words why a distribution of the stage has no sample.
+func notMeasured(reason string) string { return "is not measured in this stage (" + reason + ")" }
+
+// latencyAbsent explains an empty TTFT or E2EL: every completed request has both.
+func latencyAbsent(s source) string {
+	if s.st == nil || s.st.Metrics.Completed == 0 {
+		return notMeasured("no request completed")
+	}
+	return notMeasured("no sample")
+}
+
+// streamedAbsent explains an empty TPOT or ITL, which need tokens that
+// arrive apart in a stream; other is the reason when the run did stream.
+func streamedAbsent(other string) func(source) string {
+	return func(s source) string {
+		switch {
+		case s.st == nil || s.st.Metrics.Completed == 0:
+			return notMeasured("no request completed")
+		case s.run != nil && s.run.Scenario != nil && s.run.Scenario.API.Stream != nil && !*s.run.Scenario.API.Stream:
+			return notMeasured("non-streaming")
+		}
+		return notMeasured(other)
+	}
+}
+
+// sendLagAbsent explains an empty send lag: only open loops have a schedule.
+func sendLagAbsent(s source) string {
+	if s.st == nil || s.st.Rate == 0 {
+		return notMeasured("closed-loop stage: requests follow no schedule")
+	}
+	return notMeasured("no request was sent")
+}
+
+// scraped says why a server metric has no value: has reports whether the
+// scraped metrics hold it.
+func scraped(has func(*ServerMetrics) bool) func(source) string {
+	return func(s source) string {
+		switch {
+		case s.st == nil || s.st.Server == nil:
+			return "was not scraped in this stage (server metrics are off or the server has no /metrics; see the run's notes)"
+		case !s.st.Server.Available:
+			return "was not scraped in this stage (" + s.st.Server.Note + ")"
+		case !has(s.st.Server):
+			return "was not reported by the server's /metrics in this stage"
+		}
+		return ""
+	}
+}
+
 // gauge is server.<name>.{min,max,mean,last} from the scraped gauge aggregate.
 func gauge(name, doc string) metric {
 	get := func(f func(Agg) float64) func(source) float64 {
@@ -98,17 +157,20 @@ func gauge(name, doc string) metric {
 		num("mean", "", "mean over the stage", get(func(a Agg) float64 { return a.Mean })),
 		num("last", "", "last scraped value", get(func(a Agg) float64 { return a.Last })))
 	m.doc = doc
+	m.absent = scraped(func(sm *ServerMetrics) bool { _, ok := sm.Gauges[name]; return ok })
 	return m
 }
 
 // counter is server.<name>: the counter's increase over the stage.
 func counter(name, doc string) metric {
-	return num(name, "", doc, func(s source) float64 {
+	m := num(name, "", doc, func(s source) float64 {
 		if s.st == nil || s.st.Server == nil {
 			return 0
 		}
 		return s.st.Server.Counters[name]
 	})
+	m.absent = scraped(func(sm *ServerMetrics) bool { _, ok := sm.Counters[name]; return ok })
+	return m
 }
 
 // capacity is the highest passing level of the run's capacity searches.
@@ -131,10 +193,12 @@ func capacity(dim string) func(source) float64 {
 // `vllm bench serve` (latencies in ms, throughputs per second of the measured
 // stage duration).
 var metricTree = []metric{
-	dist("ttft", "time to first token", stageDist(func(s *StageResult) Dist { return s.Metrics.TTFT })),
-	dist("tpot", "time per output token after the first", stageDist(func(s *StageResult) Dist { return s.Metrics.TPOT })),
-	dist("itl", "inter-token latency", stageDist(func(s *StageResult) Dist { return s.Metrics.ITL })),
-	dist("e2el", "end-to-end request latency", stageDist(func(s *StageResult) Dist { return s.Metrics.E2EL })),
+	dist("ttft", "time to first token", stageDist(func(s *StageResult) Dist { return s.Metrics.TTFT }), latencyAbsent),
+	dist("tpot", "time per output token after the first", stageDist(func(s *StageResult) Dist { return s.Metrics.TPOT }),
+		streamedAbsent("no completed request streamed two or more output tokens in separate chunks")),
+	dist("itl", "inter-token latency", stageDist(func(s *StageResult) Dist { return s.Metrics.ITL }),
+		streamedAbsent("no completed request streamed more than one chunk")),
+	dist("e2el", "end-to-end request latency", stageDist(func(s *StageResult) Dist { return s.Metrics.E2EL }), latencyAbsent),
 	num("completed", "requests", "measured requests that completed", stage(func(s *StageResult) float64 { return float64(s.Metrics.Completed) })),
 	num("failed", "requests", "measured requests that failed", stage(func(s *StageResult) float64 { return float64(s.Metrics.Failed) })),
 	num("sent", "requests", "measured requests sent (completed + failed, warmup excluded)", stage(func(s *StageResult) float64 { return float64(s.Metrics.Sent) })),
@@ -165,7 +229,7 @@ var metricTree = []metric{
 	group("client",
 		num("achieved_concurrency", "requests", "time-weighted mean of requests in flight", stage(func(s *StageResult) float64 { return s.Client.AchievedConcurrency })),
 		num("max_in_flight", "requests", "most requests in flight at once", stage(func(s *StageResult) float64 { return float64(s.Client.MaxInFlight) })),
-		dist("send_lag", "open-loop scheduled-to-actual send delay", stageDist(func(s *StageResult) Dist { return s.Client.SendLag })),
+		dist("send_lag", "open-loop scheduled-to-actual send delay", stageDist(func(s *StageResult) Dist { return s.Client.SendLag }), sendLagAbsent),
 	),
 	group("server",
 		gauge("kv_cache_usage", "KV-cache usage (0-1) from /metrics"),
@@ -180,13 +244,4 @@ var metricTree = []metric{
 		num("rate", "req/s", "highest passing rate of the run's capacity search (0: none)", capacity("rate")),
 	),
 	repeatsGroup(),
-}
-
-// metricNames lists every leaf name, for "did you mean" hints.
-func metricNames(pct []float64) []string {
-	var out []string
-	for _, l := range leaves(pct) {
-		out = append(out, l.Name)
-	}
-	return slices.Clip(out)
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // metricKind says how a metric is represented in the expression environment.
@@ -18,15 +17,17 @@ const (
 	kindGroup // a namespace such as server or capacity
 )
 
-// source is what a metric is read from.
+// source is what a metric is read from: one stage level of one run. Either
+// may be nil.
 type source struct {
 	st  *StageResult
 	run *Run
 }
 
 // metric is one node of the metric tree. The tree is the single definition
-// of every name a threshold can use: it builds the typed expression
-// environment, fills it from a result, and renders the metric reference.
+// of every name a threshold or compare --fail-on can use: it builds the
+// typed expression environment, fills it from a result, says when a value
+// is absent, and renders the metric reference.
 type metric struct {
 	name, unit, doc string
 	kind            metricKind
@@ -34,22 +35,29 @@ type metric struct {
 	num             func(source) float64
 	str             func(source) string
 	dist            func(source) Dist
+	// absent says why a number or distribution has no value in a source
+	// ("" when it has one), e.g. "is not measured in this stage (non-streaming)".
+	absent func(source) string
 }
 
-// envType returns the struct type of the environment for a percentile set.
-// Types are built with reflect.StructOf so that a percentile such as p99_9
-// is a real field: a typo fails at compile time instead of reading zero.
-func envType(pct []float64) reflect.Type {
-	key := percentileSetKey(pct)
-	if t, ok := envTypes.Load(key); ok {
-		return t.(reflect.Type)
-	}
-	t := groupType(metricTree, pct)
-	envTypes.Store(key, t)
-	return t
+// leaf is one readable name of the tree ("ttft.p99") with its place in the
+// environment struct of one stage and the functions that read it.
+type leaf struct {
+	MetricDoc
+	index []int
+	kind  metricKind // kindNumber or kindString
+	num   func(source) float64
+	str   func(source) string
+	// absent returns what is missing and why, e.g. ("tpot", "is not measured
+	// in this stage (non-streaming)"); subject "" when the value is there.
+	absent func(source) (subject, why string)
 }
 
-var envTypes sync.Map // percentile set key -> reflect.Type
+// stageType returns the struct type of one stage's metrics for a
+// percentile set. Types are built with reflect.StructOf so that a
+// percentile such as p99_9 is a real field: a typo fails at compile time
+// instead of reading zero.
+func stageType(pct []float64) reflect.Type { return groupType(metricTree, pct) }
 
 func groupType(children []metric, pct []float64) reflect.Type {
 	fields := make([]reflect.StructField, len(children))
@@ -75,58 +83,6 @@ func metricType(m metric, pct []float64) reflect.Type {
 	return reflect.TypeFor[float64]()
 }
 
-// NewEnv builds the expression environment of one stage result: a value of
-// the struct type thresholds are compiled against. percentiles is
-// report.percentiles (the defaults are always included). st and run may be
-// nil; absent metrics read as zero.
-func NewEnv(st *StageResult, run *Run, percentiles []float64) any {
-	pct := envPercentiles(percentiles)
-	t := envType(pct)
-	v := reflect.New(t).Elem()
-	fillGroup(v, metricTree, source{st: st, run: run}, pct, nil)
-	return v.Interface()
-}
-
-// fillGroup sets the fields of a group value from src; d is the Dist of the
-// enclosing distribution, if any.
-func fillGroup(v reflect.Value, children []metric, src source, pct []float64, d *Dist) {
-	for i, m := range children {
-		f := v.Field(i)
-		switch m.kind {
-		case kindString:
-			f.SetString(m.str(src))
-		case kindNumber:
-			if d != nil {
-				f.SetFloat(distValue(*d, m.name))
-			} else {
-				f.SetFloat(m.num(src))
-			}
-		case kindDist:
-			dist := m.dist(src)
-			fillGroup(f, distStats(pct), src, pct, &dist)
-		case kindGroup:
-			fillGroup(f, m.children, src, pct, d)
-		}
-	}
-}
-
-// distValue reads one statistic of a distribution by its metric name.
-func distValue(d Dist, name string) float64 {
-	switch name {
-	case "mean":
-		return d.Mean
-	case "median":
-		return d.Median
-	case "std":
-		return d.Std
-	case "min":
-		return d.Min
-	case "max":
-		return d.Max
-	}
-	return d.Percentiles[name]
-}
-
 // distStats lists the statistics of a distribution for a percentile set.
 func distStats(pct []float64) []metric {
 	out := []metric{
@@ -142,56 +98,112 @@ func distStats(pct []float64) []metric {
 	return out
 }
 
-// envPercentiles is the default percentiles plus those the report asks for,
-// ascending and unique, ignoring values outside (0, 100).
-func envPercentiles(extra []float64) []float64 {
-	out := slices.Clone(DefaultPercentiles)
-	for _, p := range extra {
-		if p > 0 && p < 100 {
-			out = append(out, p)
-		}
+// distValue reads one statistic of a distribution by its metric name; ok is
+// false for a percentile the distribution does not have.
+func distValue(d Dist, name string) (float64, bool) {
+	switch name {
+	case "mean":
+		return d.Mean, true
+	case "median":
+		return d.Median, true
+	case "std":
+		return d.Std, true
+	case "min":
+		return d.Min, true
+	case "max":
+		return d.Max, true
 	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-func percentileSetKey(pct []float64) string {
-	parts := make([]string, len(pct))
-	for i, p := range pct {
-		parts[i] = PercentileKey(p)
-	}
-	return strings.Join(parts, ",")
-}
-
-// leaf is one metric name with its place in the environment struct.
-type leaf struct {
-	MetricDoc
-	index  []int
-	number bool
+	v, ok := d.Percentiles[name]
+	return v, ok
 }
 
 // leaves flattens the tree into every readable name, e.g. "ttft.p99".
 func leaves(pct []float64) []leaf {
 	var out []leaf
-	var walk func(prefix string, children []metric, idx []int, unit, doc string)
-	walk = func(prefix string, children []metric, idx []int, unit, doc string) {
+	var walk func(prefix string, children []metric, idx []int, parent metric)
+	walk = func(prefix string, children []metric, idx []int, parent metric) {
 		for i, m := range children {
 			name := prefix + m.name
 			at := append(slices.Clone(idx), i)
 			switch m.kind {
 			case kindDist:
-				walk(name+".", distStats(pct), at, m.unit, m.doc)
-			case kindGroup:
-				walk(name+".", m.children, at, m.unit, m.doc)
-			default:
-				d := MetricDoc{Name: name, Unit: m.unit, Description: m.doc}
-				if prefix != "" && doc != "" && m.unit == "" {
-					d.Unit, d.Description = unit, doc+": "+m.doc
+				for j, stat := range distStats(pct) {
+					out = append(out, distLeaf(name, m, stat, append(slices.Clone(at), j)))
 				}
-				out = append(out, leaf{MetricDoc: d, index: at, number: m.kind == kindNumber})
+			case kindGroup:
+				walk(name+".", m.children, at, m)
+			default:
+				out = append(out, plainLeaf(prefix, m, parent, at))
 			}
 		}
 	}
-	walk("", metricTree, nil, "", "")
+	walk("", metricTree, nil, metric{})
+	return out
+}
+
+// plainLeaf is a number or string under prefix. Inside a documented group
+// (a gauge's min and max) it borrows the group's unit and description, and
+// the group's absence: a gauge the server did not report is absent whole.
+func plainLeaf(prefix string, m, parent metric, at []int) leaf {
+	name := prefix + m.name
+	d := MetricDoc{Name: name, Unit: m.unit, Description: m.doc}
+	if parent.doc != "" && m.unit == "" {
+		d.Unit, d.Description = parent.unit, parent.doc+": "+m.doc
+	}
+	l := leaf{MetricDoc: d, index: at, kind: m.kind, num: m.num, str: m.str, absent: present}
+	why, subject := m.absent, name
+	if why == nil && parent.absent != nil {
+		why, subject = parent.absent, strings.TrimSuffix(prefix, ".")
+	}
+	if why != nil {
+		l.absent = func(s source) (string, string) {
+			if w := why(s); w != "" {
+				return subject, w
+			}
+			return "", ""
+		}
+	}
+	return l
+}
+
+// present is the absent function of a metric that always has a value.
+func present(source) (string, string) { return "", "" }
+
+// distLeaf is one statistic of a distribution: absent when the distribution
+// is, or when the percentile was not computed.
+func distLeaf(distName string, m, stat metric, at []int) leaf {
+	name := distName + "." + stat.name
+	return leaf{
+		MetricDoc: MetricDoc{Name: name, Unit: m.unit, Description: m.doc + ": " + stat.doc},
+		index:     at, kind: kindNumber,
+		num: func(s source) float64 {
+			v, _ := distValue(m.dist(s), stat.name)
+			return v
+		},
+		absent: func(s source) (string, string) {
+			d := m.dist(s)
+			if !d.Measured() {
+				return distName, m.absent(s)
+			}
+			if _, ok := distValue(d, stat.name); !ok {
+				return name, "was not computed in this stage (add it to report.percentiles)"
+			}
+			return "", ""
+		},
+	}
+}
+
+// MetricNames lists every name a threshold can read with the percentile set
+// Percentiles(percentiles), in the order of the metric reference;
+// compare --fail-on reads the same names under baseline. and candidate.
+func MetricNames(percentiles []float64) []string { return metricNames(Percentiles(percentiles)) }
+
+// metricNames lists the names of a complete percentile set.
+func metricNames(pct []float64) []string {
+	ls := leaves(pct)
+	out := make([]string, len(ls))
+	for i, l := range ls {
+		out[i] = l.Name
+	}
 	return out
 }

@@ -30,6 +30,17 @@ var RepeatedMetrics = []RepeatedMetric{
 	{"e2el.p99", "ms", "99th percentile end-to-end latency", func(m *Metrics) float64 { v, _ := m.E2EL.P(99); return v }},
 }
 
+// Value is Get, and false when m does not have the metric at all: a
+// statistic of an absent distribution (TPOT without streaming) has no
+// value, and an interval over its zeros would be a fiction.
+func (rm RepeatedMetric) Value(m *Metrics) (float64, bool) {
+	head, _, _ := strings.Cut(rm.Name, ".")
+	if d, isDist := m.Latency(head); isDist && !d.Measured() {
+		return 0, false
+	}
+	return rm.Get(m), true
+}
+
 // RepeatConfidence is the level of the confidence intervals of repeated
 // stage levels (RepeatSummary.Level).
 const RepeatConfidence = 0.95
@@ -62,6 +73,7 @@ func insertRepeated(parent *metric, path []string, rm RepeatedMetric) {
 			num("lo", "", "low end of the 95% confidence interval", repeatValue(name, func(i Interval) float64 { return i.Lo })),
 			num("hi", "", "high end of the 95% confidence interval", repeatValue(name, func(i Interval) float64 { return i.Hi })))
 		m.unit, m.doc = rm.Unit, rm.Doc+" over the level's repeats"
+		m.absent = repeatAbsent(rm)
 		parent.children = append(parent.children, m)
 		return
 	}
@@ -76,19 +88,43 @@ func insertRepeated(parent *metric, path []string, rm RepeatedMetric) {
 }
 
 // repeatValue reads one bound of a repeated metric's interval from the
-// run's summary of the stage's level; zero for a stage that does not repeat
-// or whose level has no summary yet.
+// run's summary of the stage's level; zero when there is none (repeatAbsent
+// then says why).
 func repeatValue(name string, f func(Interval) float64) func(source) float64 {
 	return func(s source) float64 {
-		if s.st == nil || s.run == nil || s.st.Repeat == 0 {
-			return 0
+		iv, _ := repeatInterval(s, name)
+		return f(iv)
+	}
+}
+
+// repeatInterval finds the interval of metric name in the summary of the
+// stage's level.
+func repeatInterval(s source, name string) (Interval, bool) {
+	if s.st == nil || s.run == nil || s.st.Repeat == 0 {
+		return Interval{}, false
+	}
+	key := RepeatKey(s.st.ID)
+	for _, r := range s.run.Repeats {
+		if r.Key == key {
+			iv, ok := r.Metrics[name]
+			return iv, ok
 		}
-		key := RepeatKey(s.st.ID)
-		for _, r := range s.run.Repeats {
-			if r.Key == key {
-				return f(r.Metrics[name])
-			}
+	}
+	return Interval{}, false
+}
+
+// repeatAbsent says why a repeated metric has no interval: the stage does
+// not repeat or its level is not summarised yet, or the metric itself is
+// absent from the stage (then its interval, if an older run wrote one, is
+// an interval of zeros).
+func repeatAbsent(rm RepeatedMetric) func(source) string {
+	return func(s source) string {
+		if _, ok := repeatInterval(s, rm.Name); !ok {
+			return "has no interval for this stage level (it does not repeat, or not every repeat is known yet)"
 		}
-		return 0
+		if _, ok := rm.Value(&s.st.Metrics); !ok {
+			return "has no interval: " + rm.Name + " is not measured in this stage"
+		}
+		return ""
 	}
 }

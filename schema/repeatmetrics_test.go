@@ -42,20 +42,28 @@ stages:
 		t.Fatalf("compile: %v", err)
 	}
 	run := &Run{Repeats: []RepeatSummary{{Key: "s/safe/c1", N: 2, Metrics: map[string]Interval{"ttft.p99": {Mean: 400, Lo: 300, Hi: 600}}}}}
+	ttft := Metrics{Completed: 1, TTFT: Dist{Count: 1, Percentiles: map[string]float64{"p99": 1}}}
 	for _, c := range []struct {
 		id     string
 		repeat int
-		passed bool
 		hi     float64
+		err    string
 	}{
-		{"s/safe/c1#2", 2, false, 600}, // the level's summary
-		{"s/safe/c2#2", 2, true, 0},    // another level: no summary yet
-		{"s/safe/c1", 0, true, 0},      // not a repeat
+		{"s/safe/c1#2", 2, 600, ""}, // the level's summary
+		{"s/safe/c2#2", 2, 0, "repeats.ttft.p99 has no interval for this stage level"}, // another level: no summary yet
+		{"s/safe/c1", 0, 0, "repeats.ttft.p99 has no interval for this stage level"},   // not a repeat
 	} {
-		res, _ := th[0].Evaluate(&StageResult{ID: c.id, Stage: "s", Repeat: c.repeat}, run)
-		if res.Passed != c.passed || res.Values["repeats.ttft.p99.hi"] != c.hi {
-			t.Errorf("%s: %+v, want passed=%v reading %v", c.id, res, c.passed, c.hi)
+		res, _ := th[0].Evaluate(&StageResult{ID: c.id, Stage: "s", Repeat: c.repeat, Metrics: ttft}, run)
+		if res.Passed || res.Values["repeats.ttft.p99.hi"] != c.hi || !strings.HasPrefix(res.Error, c.err) || (c.err == "") != (res.Error == "") {
+			t.Errorf("%s: %+v, want a failure reading %v with error %q", c.id, res, c.hi, c.err)
 		}
+	}
+	noTPOT := Metrics{Completed: 1}
+	run.Repeats[0].Metrics["tpot.p99"] = Interval{}
+	th[0].program, _ = th[0].program.env.Compile("expr", "repeats.tpot.p99.hi < 500")
+	if res, _ := th[0].Evaluate(&StageResult{ID: "s/safe/c1#2", Repeat: 2, Metrics: noTPOT}, run); res.Passed ||
+		!strings.Contains(res.Error, "repeats.tpot.p99 has no interval: tpot.p99 is not measured") {
+		t.Errorf("an interval over an absent metric must not pass: %+v", res)
 	}
 }
 

@@ -1,14 +1,17 @@
 package schema
 
 import (
-	"strconv"
-	"strings"
 	"time"
 )
 
-// RunSchemaVersion is the version of run.json this build writes. Readers
-// accept this version only and say so when they meet another.
-const RunSchemaVersion = 1
+// RunSchemaVersion is the version of run.json this build writes. Version 2
+// writes an unmeasured distribution as null instead of an object of zeros
+// and counts cancelled requests apart from failed ones; readers still
+// accept version 1 and upgrade it (see upgradeRun).
+const RunSchemaVersion = 2
+
+// OldestRunSchemaVersion is the oldest run.json version this build reads.
+const OldestRunSchemaVersion = 1
 
 // Run statuses.
 const (
@@ -111,12 +114,18 @@ func (s StageResult) Passed() bool {
 }
 
 // Metrics follow `vllm bench serve`: latencies in milliseconds, throughputs
-// per second of the measured stage duration.
+// per second of the measured stage duration. A distribution nothing could
+// measure (TPOT and ITL without streaming, every latency when no request
+// completed) is absent, never zero: see Dist.
 type Metrics struct {
-	Sent                 int     `json:"sent"` // measured requests sent (warmup excluded) = completed + failed
-	Completed            int     `json:"completed"`
-	Failed               int     `json:"failed"`
-	ErrorRate            float64 `json:"error_rate"` // failed / sent
+	Sent      int     `json:"sent"` // measured requests sent (warmup excluded) = completed + failed; cancelled ones are apart
+	Completed int     `json:"completed"`
+	Failed    int     `json:"failed"`
+	ErrorRate float64 `json:"error_rate"` // failed / sent
+	// Canceled counts measured requests cut short by an interrupt (Ctrl-C,
+	// SIGTERM): the server did not fail them, so they are neither failed
+	// nor part of sent and error_rate.
+	Canceled             int     `json:"canceled,omitempty"`
 	DurationS            float64 `json:"duration_s"`
 	TotalInputTokens     int64   `json:"total_input_tokens"`
 	TotalOutputTokens    int64   `json:"total_output_tokens"`
@@ -133,39 +142,17 @@ type Metrics struct {
 	TokenSource string `json:"token_source,omitempty"`
 	// ShortOutputs counts completed requests with fewer output tokens than requested.
 	ShortOutputs int `json:"short_outputs,omitempty"`
-	// MeanInputLen and MeanOutputLen are the actual lengths the server reported.
+	// LongOutputs counts completed requests with more output tokens than
+	// requested: the server did not honour max_tokens.
+	LongOutputs int `json:"long_outputs,omitempty"`
+	// MeanInputLen and MeanOutputLen are the actual lengths the server
+	// reported; MeanInputLen averages only requests whose prompt count the
+	// server reported (0: none did).
 	MeanInputLen  float64 `json:"mean_input_len,omitempty"`
 	MeanOutputLen float64 `json:"mean_output_len,omitempty"`
 	// Exact is false when percentiles come from an HDR histogram (large stages).
 	Exact bool `json:"exact"`
 }
-
-// Dist summarises one latency distribution in milliseconds. Std is the
-// population standard deviation; percentiles interpolate linearly (numpy's default).
-type Dist struct {
-	Count       int                `json:"count"`
-	Mean        float64            `json:"mean"`
-	Median      float64            `json:"median"`
-	Std         float64            `json:"std"`
-	Min         float64            `json:"min"`
-	Max         float64            `json:"max"`
-	Percentiles map[string]float64 `json:"percentiles,omitempty"` // keyed by PercentileKey
-}
-
-// P returns percentile p (e.g. 99 or 99.9), and false when it was not computed.
-func (d Dist) P(p float64) (float64, bool) {
-	v, ok := d.Percentiles[PercentileKey(p)]
-	return v, ok
-}
-
-// PercentileKey names percentile p as metrics and thresholds do: 99 -> "p99", 99.9 -> "p99_9".
-func PercentileKey(p float64) string {
-	s := strconv.FormatFloat(p, 'f', -1, 64)
-	return "p" + strings.ReplaceAll(s, ".", "_")
-}
-
-// DefaultPercentiles are computed when report.percentiles is not set.
-var DefaultPercentiles = []float64{50, 90, 95, 99}
 
 // ClientStats is the client's account of its own behaviour, so it never hides
 // its own delay in the server's numbers.

@@ -18,7 +18,8 @@ const (
 )
 
 // ReadRun reads a run result; path is a run directory or a run.json file.
-// Only RunSchemaVersion is accepted, with a clear error for any other, so a
+// Versions OldestRunSchemaVersion to RunSchemaVersion are accepted (older
+// ones upgraded on the way in), with a clear error for any other, so a
 // report never silently misreads a result written by another version.
 func ReadRun(path string) (*Run, error) {
 	file, err := inRunDir(path, RunFile)
@@ -44,17 +45,18 @@ func DecodeRun(data []byte) (*Run, error) {
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, fmt.Errorf("not a run.json: %w", err)
 	}
-	switch {
-	case head.SchemaVersion == nil:
+	switch v := head.SchemaVersion; {
+	case v == nil:
 		return nil, errors.New("not a servebench run.json: schema_version is missing")
-	case *head.SchemaVersion != RunSchemaVersion:
-		return nil, fmt.Errorf("run.json schema_version %d is not supported: this build reads version %d",
-			*head.SchemaVersion, RunSchemaVersion)
+	case *v < OldestRunSchemaVersion || *v > RunSchemaVersion:
+		return nil, fmt.Errorf("run.json schema_version %d is not supported: this build reads versions %d to %d",
+			*v, OldestRunSchemaVersion, RunSchemaVersion)
 	}
 	var run Run
 	if err := json.Unmarshal(data, &run); err != nil {
 		return nil, fmt.Errorf("decode run.json: %w", err)
 	}
+	upgradeRun(&run, *head.SchemaVersion)
 	return &run, nil
 }
 

@@ -16,7 +16,8 @@ import (
 //go:embed run.schema.json
 var runSchemaJSON []byte
 
-// RunJSONSchema returns the JSON Schema of run.json (schema_version 1).
+// RunJSONSchema returns the JSON Schema of run.json (schema_version
+// RunSchemaVersion).
 func RunJSONSchema() []byte { return runSchemaJSON }
 
 // RunSchemaID is the $id of the run result schema.
@@ -31,6 +32,7 @@ func GenerateRunSchema(srcDir string) ([]byte, error) {
 		return nil, fmt.Errorf("read doc comments: %w", err)
 	}
 	s := r.Reflect(&Run{})
+	nullableDist(s)
 	s.ID = RunSchemaID
 	s.Title = fmt.Sprintf("servebench run result (schema_version %d)", RunSchemaVersion)
 	out, err := json.MarshalIndent(s, "", "  ")
@@ -51,6 +53,19 @@ func jsonFormOfUnions(t reflect.Type) *jsonschema.Schema {
 		return expandedLevels("number")
 	}
 	return nil
+}
+
+// nullableDist lets every distribution be null, as Dist.MarshalJSON writes
+// an absent one.
+func nullableDist(s *jsonschema.Schema) {
+	d, ok := s.Definitions["Dist"]
+	if !ok {
+		return
+	}
+	desc := d.Description + " null when nothing was measured (e.g. TPOT without streaming)."
+	d.Description = ""
+	s.Definitions["Dist"] = &jsonschema.Schema{Description: desc,
+		OneOf: []*jsonschema.Schema{d, {Type: "null"}}}
 }
 
 func expandedLevels(item string) *jsonschema.Schema {

@@ -41,10 +41,10 @@ func sampleStage() *StageResult {
 		ID: "sweep/safe/c8", Stage: "sweep", Profile: "safe", Concurrency: 8,
 		Metrics: Metrics{
 			Sent: 10, Completed: 10, ErrorRate: 0,
-			TTFT: Dist{Mean: 100, Percentiles: map[string]float64{"p99": 612}},
-			E2EL: Dist{Percentiles: map[string]float64{"p99_9": 800}},
+			TTFT: Dist{Count: 10, Mean: 100, Percentiles: map[string]float64{"p99": 612}},
+			E2EL: Dist{Count: 10, Percentiles: map[string]float64{"p99_9": 800}},
 		},
-		Server: &ServerMetrics{Gauges: map[string]Agg{"kv_cache_usage": {Max: 0.5}}},
+		Server: &ServerMetrics{Available: true, Gauges: map[string]Agg{"kv_cache_usage": {Max: 0.5}}},
 	}
 }
 
@@ -96,14 +96,65 @@ func TestThresholdEvaluate(t *testing.T) {
 	}
 }
 
-func TestThresholdMissingServerMetricsReadZero(t *testing.T) {
-	sc := loadString(t, thresholdScenario)
-	ths, _ := CompileThresholds(sc)
-	st := sampleStage()
-	st.Server = nil
-	res, _ := ths[1].Evaluate(st, nil)
-	if res.Values["server.kv_cache_usage.max"] != 0 {
-		t.Fatalf("absent gauge must read 0: %v", res.Values)
+// TestThresholdOnAbsentMetricFails: a metric the stage did not measure is
+// absent, and a threshold that reads it fails with an error naming it and
+// why. Before, each of these read 0 and passed silently.
+func TestThresholdOnAbsentMetricFails(t *testing.T) {
+	noStream := false
+	streamRun := &Run{}
+	nonStreamRun := &Run{Scenario: &Scenario{API: API{Stream: &noStream}}}
+	measured := func(st *StageResult) *StageResult {
+		st.Metrics.Completed = 10
+		st.Metrics.TTFT = Dist{Count: 10, Percentiles: map[string]float64{"p50": 1, "p99": 2}}
+		return st
+	}
+	cases := []struct {
+		name, expr, when string
+		st               *StageResult
+		run              *Run
+		want             string
+	}{
+		{"tpot without streaming", "tpot.p99 < 50", "", measured(&StageResult{}), nonStreamRun,
+			"tpot is not measured in this stage (non-streaming)"},
+		{"itl without streaming", "itl.mean < 50", "", measured(&StageResult{}), nonStreamRun,
+			"itl is not measured in this stage (non-streaming)"},
+		{"tpot of one-token outputs", "tpot.p99 < 50", "", measured(&StageResult{}), streamRun,
+			"tpot is not measured in this stage (no completed request streamed two or more output tokens in separate chunks)"},
+		{"no request completed", "ttft.p99 < 500", "", &StageResult{}, streamRun,
+			"ttft is not measured in this stage (no request completed)"},
+		{"percentile not computed", "ttft.p90 < 500", "", measured(&StageResult{}), streamRun,
+			"ttft.p90 was not computed in this stage"},
+		{"send lag of a closed loop", "client.send_lag.p99 < 5", "", measured(&StageResult{}), streamRun,
+			"client.send_lag is not measured in this stage (closed-loop stage"},
+		{"server metrics off", "server.kv_cache_usage.max < 0.9", "", measured(&StageResult{}), streamRun,
+			"server.kv_cache_usage was not scraped in this stage"},
+		{"gauge not reported", "server.kv_cache_usage.max < 0.9", "",
+			measured(&StageResult{Server: &ServerMetrics{Available: true}}), streamRun,
+			"server.kv_cache_usage was not reported by the server's /metrics"},
+		{"counter not scraped", "server.preemptions == 0", "",
+			measured(&StageResult{Server: &ServerMetrics{Note: "connection refused"}}), streamRun,
+			"server.preemptions was not scraped in this stage (connection refused)"},
+		{"when reads an absent metric", "error_rate == 0", "tpot.p99 > 0", measured(&StageResult{}), nonStreamRun,
+			"when: tpot is not measured in this stage (non-streaming)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			sc := loadString(t, "version: 1\nstages: [{name: s, concurrency: 1, requests: 1}]\n")
+			sc.Thresholds = []Threshold{{Expr: c.expr, When: c.when}}
+			ths, err := CompileThresholds(sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, applies := ths[0].Evaluate(c.st, c.run)
+			if !applies || res.Passed || !strings.Contains(res.Error, c.want) {
+				t.Fatalf("got passed=%v applies=%v error %q, want a failure saying %q", res.Passed, applies, res.Error, c.want)
+			}
+			for name, v := range res.Values {
+				if strings.HasPrefix(c.want, strings.SplitN(name, ".", 2)[0]) {
+					t.Errorf("absent %s reported with value %v", name, v)
+				}
+			}
+		})
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/servebench/servebench/reports/compare"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 	"github.com/urfave/cli/v2"
 )
 
@@ -27,6 +28,7 @@ func compareCommand() *cli.Command {
 			&cli.Float64Flag{Name: "confidence", Value: compare.DefaultConfidence,
 				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
 			&cli.BoolFlag{Name: "ignore-names", Usage: "match stage levels by level alone (an import against a run)"},
+			&cli.BoolFlag{Name: "allow-no-match", Usage: "exit 0 when no stage level matched (by default that is an error, exit 2: a gate that compared nothing must not pass)"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
 		},
 		Action: compareAction,
@@ -41,7 +43,7 @@ func compareAction(c *cli.Context) error {
 	if src := c.String("fail-on"); src != "" {
 		f, err := compare.CompileFailOn(src)
 		if err != nil {
-			return usagef("--fail-on: %v", err)
+			return usageErr(err) // names --fail-on, the column and the problem
 		}
 		failOn = f
 	}
@@ -60,12 +62,34 @@ func compareAction(c *cli.Context) error {
 	if err := writeComparisons(c, cmp); err != nil {
 		return err
 	}
+	if len(cmp.Stages) == 0 && !c.Bool("allow-no-match") {
+		return noMatch(cmp, opts)
+	}
 	if failOn != nil {
 		if failed := failOn.Eval(cmp); len(failed) > 0 {
 			return thresholdFailed(fmt.Sprintf("--fail-on held for %s", strings.Join(failed, ", ")))
 		}
 	}
 	return nil
+}
+
+// maxListedLevels bounds the stage levels an error lists.
+const maxListedLevels = 10
+
+// noMatch is the error of a comparison that matched nothing: exit 2, since
+// a --fail-on gate over no stage level would pass without checking a thing.
+func noMatch(cmp *compare.Comparison, opts compare.Options) error {
+	hint := "stage levels match by stage name, profile and concurrency or rate; " +
+		"--ignore-names matches by level alone (e.g. an imported vLLM result against a servebench run)"
+	if opts.IgnoreNames {
+		hint = "the runs share no concurrency or rate level"
+	}
+	levels := cmp.Unmatched
+	if len(levels) > maxListedLevels {
+		levels = append(levels[:maxListedLevels:maxListedLevels], fmt.Sprintf("and %d more", len(cmp.Unmatched)-maxListedLevels))
+	}
+	return usagef("no stage level matched between the baseline and the candidate(s): %s; levels in only some runs: %s "+
+		"(--allow-no-match accepts a comparison without matches)", hint, redact.Line(strings.Join(levels, ", ")))
 }
 
 // compareOptions reads the noise flags. The floor matters in practice: two

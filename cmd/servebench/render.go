@@ -59,20 +59,11 @@ func writeReports(run *schema.Run, dir string, formats []string) error {
 	return errors.Join(errs...)
 }
 
-// writeVLLM writes one vllm-bench-compatible results file per stage level.
+// writeVLLM writes one vllm-bench-compatible results file per stage level;
+// vllmjson.WriteFiles names them uniquely and never overwrites a file.
 func writeVLLM(run *schema.Run, dir string) error {
-	var errs []error
-	for i := range run.Stages {
-		st := &run.Stages[i]
-		data, err := vllmjson.VLLM(st, run)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		name := vllmjson.VLLMFileName(st, st.StartedAt)
-		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, name), data))
-	}
-	return errors.Join(errs...)
+	_, err := vllmjson.WriteFiles(dir, run)
+	return err
 }
 
 // appendMarkdown appends the Markdown report to a summary file such as

@@ -238,7 +238,8 @@ func onlyRunDir(t *testing.T, results, name string) string {
 }
 
 // checkRunFiles parses run.json and every line of requests.jsonl, and checks
-// that completed + failed == sent in every stage, with one line per request.
+// that completed + failed == sent in every stage, with one line per request
+// sent or cancelled.
 func checkRunFiles(t *testing.T, dir string) *schema.Run {
 	t.Helper()
 	run, err := schema.ReadRun(dir)
@@ -261,10 +262,10 @@ func checkRunFiles(t *testing.T, dir string) *schema.Run {
 	}
 	for _, st := range run.Stages {
 		m := st.Metrics
-		if m.Completed+m.Failed != m.Sent || lines[st.ID] != m.Sent {
-			t.Errorf("%s: completed %d + failed %d, sent %d, %d lines", st.ID, m.Completed, m.Failed, m.Sent, lines[st.ID])
+		if m.Completed+m.Failed != m.Sent || lines[st.ID] != m.Sent+m.Canceled {
+			t.Errorf("%s: completed %d + failed %d, sent %d, cancelled %d, %d lines", st.ID, m.Completed, m.Failed, m.Sent, m.Canceled, lines[st.ID])
 		}
-		t.Logf("%s: %s, sent %d completed %d failed %d %v", st.ID, st.Status, m.Sent, m.Completed, m.Failed, st.Failures)
+		t.Logf("%s: %s, sent %d completed %d failed %d cancelled %d %v", st.ID, st.Status, m.Sent, m.Completed, m.Failed, m.Canceled, st.Failures)
 	}
 	return run
 }

@@ -18,7 +18,9 @@ const DefaultExactLimit = 100_000
 
 // Options configure an Aggregator.
 type Options struct {
-	// Percentiles to compute, e.g. 50 90 95 99 99.9; nil means schema.DefaultPercentiles.
+	// Percentiles to compute besides schema.DefaultPercentiles, which are
+	// always computed (schema.Percentiles): every percentile a threshold
+	// can name then has a value.
 	Percentiles []float64
 	// SLO decides goodput: a completed request is good when its TTFT, TPOT
 	// and E2EL are each within every bound that is set. Nil: every completed
@@ -29,21 +31,29 @@ type Options struct {
 	// 0 means DefaultExactLimit.
 	ExactLimit int
 	// RequestedInput and RequestedOutput are the profile's lengths, for the
-	// drift and short-output checks; 0 skips a check.
+	// drift and short- and long-output checks; 0 skips a check.
 	RequestedInput, RequestedOutput int
+	// IgnoreEOS says the requests asked the server to ignore the end of
+	// sequence (api.ignore_eos), so a short output means the server ignored
+	// that, not that the model stopped.
+	IgnoreEOS bool
 }
 
 // Sample is one finished measured request. The aggregator copies what it
 // keeps, so the sender may reuse the Sample and its ITL slice after Add.
 type Sample struct {
-	OK      bool
-	Kind    string // failure kind, one of schema's Fail* constants
+	OK bool
+	// Kind is the failure kind, one of schema's Fail* constants;
+	// schema.FailCanceled counts as cancelled, not failed.
+	Kind    string
 	Status  int    // HTTP status of a failure, 0 if none
 	Message string // failure example: body excerpt or error text
 
 	TTFT, E2EL time.Duration
 	ITL        []time.Duration
 
+	// InputTokens is the server's prompt count, 0 when it did not report
+	// one (unknown, not averaged into the input length).
 	InputTokens, OutputTokens int
 	TokenSource               string // usage | chunks
 
@@ -57,7 +67,9 @@ type Aggregator struct {
 	ttft, tpot, itl, e2el *series
 	queue, lag            *series
 	sent, completed, good int
-	short                 int
+	canceled              int
+	short, long           int
+	inputKnown, inputLow  int // completed requests with a prompt count; of those, below the requested input
 	totalIn, totalOut     int64
 	sources               map[string]bool
 	failures              failures
@@ -65,9 +77,7 @@ type Aggregator struct {
 
 // NewAggregator returns an empty aggregator.
 func NewAggregator(o Options) *Aggregator {
-	if o.Percentiles == nil {
-		o.Percentiles = schema.DefaultPercentiles
-	}
+	o.Percentiles = schema.Percentiles(o.Percentiles)
 	if o.ExactLimit <= 0 {
 		o.ExactLimit = DefaultExactLimit
 	}
@@ -80,8 +90,13 @@ func NewAggregator(o Options) *Aggregator {
 	}
 }
 
-// Add accounts for one measured request.
+// Add accounts for one measured request. A request cancelled by an
+// interrupt is only counted: it says nothing about the server.
 func (a *Aggregator) Add(s *Sample) {
+	if !s.OK && s.Kind == schema.FailCanceled {
+		a.canceled++
+		return
+	}
 	a.sent++
 	a.queue.add(ms(s.QueueTime))
 	a.lag.add(ms(s.SendLag))
@@ -90,21 +105,14 @@ func (a *Aggregator) Add(s *Sample) {
 		return
 	}
 	a.completed++
-	a.totalIn += int64(s.InputTokens)
-	a.totalOut += int64(s.OutputTokens)
-	if s.TokenSource != "" {
-		a.sources[s.TokenSource] = true
-	}
-	if a.o.RequestedOutput > 0 && s.OutputTokens < a.o.RequestedOutput {
-		a.short++
-	}
+	a.addTokens(s)
 	a.ttft.add(ms(s.TTFT))
 	a.e2el.add(ms(s.E2EL))
 	for _, d := range s.ITL {
 		a.itl.add(ms(d))
 	}
-	tpot := tpotOf(s)
-	if s.OutputTokens > 1 {
+	tpot, measured := tpotOf(s)
+	if measured {
 		a.tpot.add(ms(tpot))
 	}
 	if meetsSLO(a.o.SLO, s.TTFT, tpot, s.E2EL) {
@@ -112,15 +120,32 @@ func (a *Aggregator) Add(s *Sample) {
 	}
 }
 
-// tpotOf is vLLM's time per output token after the first:
-// (E2EL − TTFT) / (output tokens − 1). With one output token or none it is 0:
-// such requests are left out of the TPOT distribution and count as meeting a
-// TPOT bound, as vLLM's goodput does.
-func tpotOf(s *Sample) time.Duration {
-	if s.OutputTokens <= 1 {
-		return 0
+// addTokens accounts the token counts of a completed request.
+func (a *Aggregator) addTokens(s *Sample) {
+	a.totalOut += int64(s.OutputTokens)
+	if s.InputTokens > 0 {
+		a.totalIn += int64(s.InputTokens)
+		a.inputKnown++
+		if s.InputTokens < a.o.RequestedInput {
+			a.inputLow++
+		}
 	}
-	return (s.E2EL - s.TTFT) / time.Duration(s.OutputTokens-1)
+	if s.TokenSource != "" {
+		a.sources[s.TokenSource] = true
+	}
+	switch want := a.o.RequestedOutput; {
+	case want <= 0:
+	case s.OutputTokens < want:
+		a.short++
+	case s.OutputTokens > want:
+		a.long++
+	}
+}
+
+// tpotOf is schema.TPOT of a sample. A request without a TPOT meets a
+// TPOT bound, as vLLM's goodput counts it.
+func tpotOf(s *Sample) (time.Duration, bool) {
+	return schema.TPOT(s.TTFT, s.E2EL, s.OutputTokens, len(s.ITL))
 }
 
 // meetsSLO reports whether every set bound holds (vLLM: slo >= value).
@@ -137,7 +162,8 @@ func meetsSLO(slo *schema.SLO, ttft, tpot, e2el time.Duration) bool {
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // ClientDists summarises the client's own delays: queue time and send lag
-// of every measured request, failed ones included.
+// of every measured request, failed ones included (cancelled ones are
+// only counted).
 func (a *Aggregator) ClientDists() (queue, sendLag schema.Dist) {
 	return a.queue.dist(a.o.Percentiles), a.lag.dist(a.o.Percentiles)
 }
@@ -147,14 +173,14 @@ func (a *Aggregator) ClientDists() (queue, sendLag schema.Dist) {
 // the server actually ran. Rates are 0 when window is not positive.
 func (a *Aggregator) Finish(window time.Duration) (schema.Metrics, []schema.FailureCount, []string) {
 	m := schema.Metrics{
-		Sent: a.sent, Completed: a.completed, Failed: a.sent - a.completed,
+		Sent: a.sent, Completed: a.completed, Failed: a.sent - a.completed, Canceled: a.canceled,
 		DurationS:        window.Seconds(),
 		TotalInputTokens: a.totalIn, TotalOutputTokens: a.totalOut,
 		TTFT: a.ttft.dist(a.o.Percentiles), TPOT: a.tpot.dist(a.o.Percentiles),
 		ITL: a.itl.dist(a.o.Percentiles), E2EL: a.e2el.dist(a.o.Percentiles),
 		TokenSource:  a.tokenSource(),
-		ShortOutputs: a.short,
-		Exact:        a.ttft.isExact() && a.tpot.isExact() && a.itl.isExact() && a.e2el.isExact(),
+		ShortOutputs: a.short, LongOutputs: a.long,
+		Exact: a.ttft.isExact() && a.tpot.isExact() && a.itl.isExact() && a.e2el.isExact(),
 	}
 	if a.o.SLO != nil {
 		slo := *a.o.SLO
@@ -163,8 +189,10 @@ func (a *Aggregator) Finish(window time.Duration) (schema.Metrics, []schema.Fail
 	if a.sent > 0 {
 		m.ErrorRate = float64(m.Failed) / float64(a.sent)
 	}
+	if a.inputKnown > 0 {
+		m.MeanInputLen = float64(a.totalIn) / float64(a.inputKnown)
+	}
 	if a.completed > 0 {
-		m.MeanInputLen = float64(a.totalIn) / float64(a.completed)
 		m.MeanOutputLen = float64(a.totalOut) / float64(a.completed)
 	}
 	if s := window.Seconds(); s > 0 {

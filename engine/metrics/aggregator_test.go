@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -13,8 +14,20 @@ import (
 
 const msec = time.Millisecond
 
+// okSample is a completed streamed request; with two or more output tokens
+// they arrived in more than one chunk (one inter-token gap is enough).
 func okSample(ttft, e2el time.Duration, out int) *Sample {
-	return &Sample{OK: true, TTFT: ttft, E2EL: e2el, InputTokens: 100, OutputTokens: out, TokenSource: "usage"}
+	s := &Sample{OK: true, TTFT: ttft, E2EL: e2el, InputTokens: 100, OutputTokens: out, TokenSource: "usage"}
+	if out > 1 {
+		s.ITL = []time.Duration{e2el - ttft}
+	}
+	return s
+}
+
+// wholeSample is a completed request whose tokens all arrived at once: a
+// non-streaming request (TTFT = E2EL, no ITL), or a stream of one chunk.
+func wholeSample(e2el time.Duration, out int) *Sample {
+	return &Sample{OK: true, TTFT: e2el, E2EL: e2el, InputTokens: 100, OutputTokens: out, TokenSource: "usage"}
 }
 
 func TestTPOTEdgeCases(t *testing.T) {
@@ -28,7 +41,7 @@ func TestTPOTEdgeCases(t *testing.T) {
 		{"one output token: not in TPOT", okSample(100*msec, 150*msec, 1), 0, 0},
 		{"two tokens: the one gap", okSample(100*msec, 130*msec, 2), 1, 30},
 		{"eleven tokens", okSample(100*msec, 1100*msec, 11), 1, 100},
-		{"ttft equals e2el", okSample(80*msec, 80*msec, 5), 1, 0},
+		{"all tokens in one piece: not in TPOT", wholeSample(80*msec, 5), 0, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,8 +158,8 @@ func TestFinishEdgeCases(t *testing.T) {
 		if m.Sent != 0 || m.ErrorRate != 0 || m.RequestThroughput != 0 || fails != nil || warns != nil || !m.Exact {
 			t.Errorf("got %+v %v %v", m, fails, warns)
 		}
-		if _, ok := m.TTFT.P(99); !ok {
-			t.Error("default percentiles missing from an empty distribution")
+		if m.TTFT.Measured() {
+			t.Errorf("an empty distribution must be absent, got %+v", m.TTFT)
 		}
 	})
 	t.Run("all failed", func(t *testing.T) {
@@ -192,7 +205,7 @@ func TestHDRSwitchOver(t *testing.T) {
 		a.Add(okSample(d, d+time.Second, 1))
 	}
 	m, _, _ := a.Finish(time.Second)
-	want := Summarize(vals, ps)
+	want := schema.Summarize(vals, ps)
 	if m.Exact || a.ttft.exact != nil {
 		t.Fatal("still exact past ExactLimit")
 	}
@@ -248,6 +261,140 @@ func TestMidEquivalent(t *testing.T) {
 		low := top - width + 1
 		if !h.ValuesAreEquivalent(low, top) || h.ValuesAreEquivalent(low-1, top) || low > v || v > top {
 			t.Errorf("v=%d: bucket [%d, %d] does not match the histogram's", v, low, top)
+		}
+	}
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
+
+// TestNonStreamingHasNoTPOTOrITL: requests whose tokens all arrive at once
+// measure no TPOT and no ITL; both are absent (null), never 0. Before,
+// every such request added a TPOT of 0.
+func TestNonStreamingHasNoTPOTOrITL(t *testing.T) {
+	a := NewAggregator(Options{RequestedOutput: 128})
+	for range 5 {
+		a.Add(wholeSample(900*msec, 128))
+	}
+	m, _, _ := a.Finish(time.Second)
+	if m.TPOT.Measured() || m.ITL.Measured() || !m.TTFT.Measured() || !m.E2EL.Measured() {
+		t.Fatalf("TPOT %+v ITL %+v TTFT count %d", m.TPOT, m.ITL, m.TTFT.Count)
+	}
+	b, _ := json.Marshal(m)
+	if !strings.Contains(string(b), `"tpot_ms":null`) || !strings.Contains(string(b), `"itl_ms":null`) {
+		t.Errorf("absent distributions must be null in run.json: %s", b)
+	}
+}
+
+// TestCanceledApartFromFailed: requests cut by an interrupt are counted as
+// cancelled, not as failures: before, 8 cancelled requests read "all 8
+// requests failed" and an error rate of 1.
+func TestCanceledApartFromFailed(t *testing.T) {
+	a := NewAggregator(Options{})
+	a.Add(okSample(10*msec, 50*msec, 4))
+	a.Add(&Sample{Kind: schema.FailServerError, Status: 500, Message: "boom"})
+	for range 8 {
+		a.Add(&Sample{Kind: schema.FailCanceled, Message: "context canceled"})
+	}
+	m, fails, _ := a.Finish(time.Second)
+	if m.Canceled != 8 || m.Failed != 1 || m.Sent != 2 || m.ErrorRate != 0.5 {
+		t.Errorf("canceled %d failed %d sent %d error rate %v", m.Canceled, m.Failed, m.Sent, m.ErrorRate)
+	}
+	if len(fails) != 1 || fails[0].Kind != schema.FailServerError {
+		t.Errorf("cancelled requests listed as failures: %+v", fails)
+	}
+	q, _ := a.ClientDists()
+	if q.Count != 2 {
+		t.Errorf("queue time counted %d requests, want the 2 that were not cancelled", q.Count)
+	}
+	only := NewAggregator(Options{})
+	only.Add(&Sample{Kind: schema.FailCanceled})
+	if m, _, warns := only.Finish(time.Second); m.Failed != 0 || m.ErrorRate != 0 || len(warns) != 0 {
+		t.Errorf("only cancelled: failed %d error rate %v warnings %q", m.Failed, m.ErrorRate, warns)
+	}
+}
+
+// TestWorkloadWarningsBlameTheRightParty covers the length checks: long
+// outputs apart from short ones, ignore_eos that the server ignored, prompt
+// counts the server did not report, and prompts truncated at the server's
+// context. Each row failed on the old aggregator.
+func TestWorkloadWarningsBlameTheRightParty(t *testing.T) {
+	sample := func(in, out int) *Sample {
+		s := okSample(10*msec, 100*msec, out)
+		s.InputTokens = in
+		return s
+	}
+	cases := []struct {
+		name    string
+		o       Options
+		samples []*Sample
+		want    []string
+		not     []string
+		check   func(schema.Metrics) bool
+	}{
+		{"long outputs counted apart", Options{RequestedOutput: 10},
+			[]*Sample{sample(100, 12), sample(100, 12), sample(100, 8), sample(100, 10)},
+			[]string{"2 of 4 completed requests returned more output tokens than the 10 requested (the server did not honour max_tokens)",
+				"1 of 4 completed requests returned fewer output tokens than the 10 requested"},
+			nil, func(m schema.Metrics) bool { return m.LongOutputs == 2 && m.ShortOutputs == 1 }},
+		{"ignore_eos sent and ignored", Options{RequestedOutput: 10, IgnoreEOS: true},
+			[]*Sample{sample(100, 4)},
+			[]string{"ignore_eos: true was sent, so the server ignored it or cut the output"},
+			[]string{"api.ignore_eos: true forces"}, nil},
+		{"ignore_eos not sent", Options{RequestedOutput: 10},
+			[]*Sample{sample(100, 4)},
+			[]string{"the model stopped at its end of sequence; api.ignore_eos: true forces the full length"},
+			[]string{"server ignored"}, nil},
+		{"unknown prompt counts are not averaged", Options{RequestedInput: 100},
+			[]*Sample{sample(100, 4), sample(0, 4), sample(101, 4), sample(0, 4)},
+			[]string{"the server reported no prompt token count for 2 of 4 completed requests"},
+			[]string{"mean actual input length"}, func(m schema.Metrics) bool { return m.MeanInputLen == 100.5 }},
+		{"no prompt count at all", Options{RequestedInput: 100},
+			[]*Sample{sample(0, 4)},
+			[]string{"the server reported no prompt token count: the actual input length is unknown"},
+			[]string{"-100.0%"}, func(m schema.Metrics) bool { return m.MeanInputLen == 0 }},
+		{"prompts truncated at the context", Options{RequestedInput: 4096},
+			[]*Sample{sample(2048, 4), sample(2048, 4), sample(2048, 4)},
+			[]string{"mean actual input length 2048.0 tokens is -50.0% off the profile's 4096; every prompt came back shorter than requested: the server likely truncated them at its context length"},
+			nil, nil},
+		{"short on average but not every prompt: no truncation claim", Options{RequestedInput: 100},
+			[]*Sample{sample(60, 4), sample(120, 4)},
+			[]string{"mean actual input length 90.0 tokens is -10.0% off"},
+			[]string{"truncated"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := NewAggregator(c.o)
+			for _, s := range c.samples {
+				a.Add(s)
+			}
+			m, _, warns := a.Finish(time.Second)
+			all := strings.Join(warns, "\n")
+			for _, w := range c.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no warning containing %q in:\n%s", w, all)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(all, w) {
+					t.Errorf("warning wrongly contains %q:\n%s", w, all)
+				}
+			}
+			if c.check != nil && !c.check(m) {
+				t.Errorf("metrics %+v", m)
+			}
+		})
+	}
+}
+
+// TestDefaultPercentilesAlwaysComputed: report.percentiles [99.9] still
+// gives p50..p99, which thresholds can always name.
+func TestDefaultPercentilesAlwaysComputed(t *testing.T) {
+	a := NewAggregator(Options{Percentiles: []float64{99.9}})
+	a.Add(okSample(10*msec, 20*msec, 2))
+	m, _, _ := a.Finish(time.Second)
+	for _, p := range []float64{50, 90, 95, 99, 99.9} {
+		if _, ok := m.TTFT.P(p); !ok {
+			t.Errorf("p%v not computed", p)
 		}
 	}
 }

@@ -8,21 +8,15 @@ import (
 	"github.com/servebench/servebench/schema"
 )
 
-func ExampleSummarize() {
-	d := metrics.Summarize([]float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, []float64{50, 99})
-	p99, _ := d.P(99)
-	fmt.Printf("mean %.1f median %.1f std %.4f p99 %.2f\n", d.Mean, d.Median, d.Std, p99)
-	// Output: mean 5.5 median 5.5 std 2.8723 p99 9.91
-}
-
 func ExampleAggregator() {
 	a := metrics.NewAggregator(metrics.Options{
 		SLO: &schema.SLO{TTFT: schema.Duration(100 * time.Millisecond)},
 	})
 	// The collecting goroutine adds every measured request, then finishes once.
-	a.Add(&metrics.Sample{OK: true, TTFT: 50 * time.Millisecond, E2EL: 250 * time.Millisecond,
+	gaps := []time.Duration{20 * time.Millisecond} // streamed: the tokens arrived apart
+	a.Add(&metrics.Sample{OK: true, TTFT: 50 * time.Millisecond, E2EL: 250 * time.Millisecond, ITL: gaps,
 		InputTokens: 100, OutputTokens: 11, TokenSource: "usage"})
-	a.Add(&metrics.Sample{OK: true, TTFT: 150 * time.Millisecond, E2EL: 350 * time.Millisecond,
+	a.Add(&metrics.Sample{OK: true, TTFT: 150 * time.Millisecond, E2EL: 350 * time.Millisecond, ITL: gaps,
 		InputTokens: 100, OutputTokens: 11, TokenSource: "usage"})
 	a.Add(&metrics.Sample{Kind: schema.FailServerError, Status: 500, Message: "internal error"})
 	m, failures, _ := a.Finish(2 * time.Second)

@@ -82,7 +82,7 @@ func (s *series) isExact() bool { return s.hist == nil }
 func (s *series) dist(percentiles []float64) schema.Dist {
 	if s.hist == nil {
 		slices.Sort(s.exact)
-		return summarizeSorted(s.exact, percentiles)
+		return schema.SummarizeSorted(s.exact, percentiles)
 	}
 	d := schema.Dist{
 		Count: s.n, Mean: s.mean, Std: math.Sqrt(s.m2 / float64(s.n)),

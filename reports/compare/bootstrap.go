@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // interval is a confidence interval of a difference.
@@ -34,7 +36,7 @@ func bootstrapCIs(base, cand []float64, stats []func([]float64) float64, o Optio
 	out := make([]interval, len(stats))
 	for j, d := range deltas {
 		slices.Sort(d)
-		out[j] = interval{quantile(alpha * 100)(d), quantile((1 - alpha) * 100)(d)}
+		out[j] = interval{schema.Percentile(d, alpha*100), schema.Percentile(d, (1-alpha)*100)}
 	}
 	return out
 }

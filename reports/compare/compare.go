@@ -58,6 +58,9 @@ const (
 	Improvement Verdict = "improvement"
 	Unchanged   Verdict = "within noise"
 	NoEstimate  Verdict = "no noise estimate"
+	// NotMeasured: a run has no value for the metric (TPOT of a
+	// non-streaming run); an absent value is never compared with a number.
+	NotMeasured Verdict = "not measured"
 )
 
 // Noise sources of a delta's interval.
@@ -75,6 +78,7 @@ type Comparison struct {
 	Stages  []StageComparison
 	// Unmatched names stage levels only some runs have (not compared).
 	Unmatched []string
+	runs      []*schema.Run // the compared runs, for --fail-on
 }
 
 // RunInfo identifies one compared run; Runs[0] is the baseline.
@@ -108,6 +112,10 @@ type Delta struct {
 	Lo, Hi  float64
 	Noise   string
 	Verdict Verdict
+	// Absent says why a run has no value (Verdict NotMeasured), e.g.
+	// "candidate: tpot is not measured in this stage (non-streaming)";
+	// Baseline or Value is then NaN.
+	Absent string
 }
 
 // Compare matches stage levels by stage name, profile and level (see
@@ -116,7 +124,7 @@ type Delta struct {
 // entry, may be nil.
 func Compare(runs []*schema.Run, reqs [][]schema.RequestRecord, o Options) *Comparison {
 	o = o.withDefaults()
-	c := &Comparison{Options: o}
+	c := &Comparison{Options: o, runs: runs}
 	samples := make([]recordIndex, len(runs))
 	for i, r := range runs {
 		c.Runs = append(c.Runs, runInfo(r, i < len(reqs) && len(reqs[i]) > 0))
@@ -243,7 +251,13 @@ func bootstrapStage(base, cand []schema.RequestRecord, o Options) map[string]int
 
 func compareMetric(m Metric, ci int, res []*schema.StageResult, runs []*schema.Run, cis map[string]interval, o Options) Delta {
 	d := Delta{Metric: m.Name, HigherIsBetter: m.HigherIsBetter, Candidate: ci,
-		Baseline: m.get(res[0]), Value: m.get(res[ci]), Lo: math.NaN(), Hi: math.NaN(), Noise: NoiseNone}
+		Lo: math.NaN(), Hi: math.NaN(), Noise: NoiseNone, Abs: math.NaN(), Rel: math.NaN()}
+	var baseAbsent, candAbsent string
+	d.Baseline, baseAbsent = m.get(res[0], runs[0])
+	d.Value, candAbsent = m.get(res[ci], runs[ci])
+	if baseAbsent != "" || candAbsent != "" {
+		return notMeasured(d, baseAbsent, candAbsent)
+	}
 	if bi, ok := repeatInterval(runs[0], res[0], m.Name); ok {
 		if cInt, ok := repeatInterval(runs[ci], res[ci], m.Name); ok {
 			d.Baseline, d.Value = bi.Mean, cInt.Mean
@@ -259,6 +273,22 @@ func compareMetric(m Metric, ci int, res []*schema.StageResult, runs []*schema.R
 		d.Rel = d.Abs / math.Abs(d.Baseline)
 	}
 	d.Verdict = verdict(d, m.minAbs, o)
+	return d
+}
+
+// notMeasured is the delta of a metric that a run does not have: no
+// number, no verdict but NotMeasured, and the reason.
+func notMeasured(d Delta, baseAbsent, candAbsent string) Delta {
+	var why []string
+	if baseAbsent != "" {
+		d.Baseline = math.NaN()
+		why = append(why, "baseline: "+baseAbsent)
+	}
+	if candAbsent != "" {
+		d.Value = math.NaN()
+		why = append(why, "candidate: "+candAbsent)
+	}
+	d.Verdict, d.Absent = NotMeasured, strings.Join(why, "; ")
 	return d
 }
 
@@ -296,7 +326,7 @@ func verdict(d Delta, minAbs float64, o Options) Verdict {
 
 // repeatInterval finds the repeat summary of a stage level, if it repeated.
 func repeatInterval(run *schema.Run, st *schema.StageResult, metric string) (schema.Interval, bool) {
-	key, _, _ := strings.Cut(st.ID, "#")
+	key := schema.RepeatKey(st.ID)
 	for _, r := range run.Repeats {
 		if r.Key == key && r.N > 1 {
 			iv, ok := r.Metrics[metric]
@@ -317,13 +347,14 @@ func (c *Comparison) Counts() map[Verdict]int {
 	return out
 }
 
-// Regressions lists "stage key: metric" for every regression, in order.
+// Regressions lists "stage key: metric" for every regression, in order,
+// safe to print (format.Line: stage names come from run files).
 func (c *Comparison) Regressions() []string {
 	var out []string
 	for _, s := range c.Stages {
 		for _, d := range s.Deltas {
 			if d.Verdict == Regression {
-				out = append(out, fmt.Sprintf("%s: %s %s", s.Key, d.Metric, format.Pct(d.Rel)))
+				out = append(out, format.Line(fmt.Sprintf("%s: %s %s", s.Key, d.Metric, format.Pct(d.Rel))))
 			}
 		}
 	}

@@ -137,9 +137,10 @@ func TestFailOn(t *testing.T) {
 
 func TestFailOnCompileErrors(t *testing.T) {
 	cases := []struct{ src, want string }{
-		{"candidate.ttft.p999 > 1", "1:16"},                   // unknown field, with position
+		{"candidate.ttft.p999 > 1", `1:1: unknown metric "candidate.ttft.p999"`}, // with position
+		{"baseline.ttft.p99 < 1 && candidate.ttft.p999 > 1", `1:26: unknown metric "candidate.ttft.p999" in "baseline.ttft.p99 < 1 && candidate.ttft.p999 > 1" (did you mean "candidate.ttft.p99"?)`},
 		{"candidate.ttft.p99 > baseline", "mismatched types"}, // struct vs number
-		{"candidate.ttft.p99", "expected bool"},
+		{"candidate.ttft.p99", "--fail-on must be a boolean expression such as candidate.ttft.p99 > baseline.ttft.p99 * 1.10, got float64"},
 		{"now() > 0", "unknown name now"}, // clock built-in disabled
 		{"candidate.ttft.p99 >", "unexpected token"},
 		{"candidate.ttft['p99'] > 1 && ", "unexpected token"},

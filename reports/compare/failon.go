@@ -1,137 +1,97 @@
 package compare
 
 import (
-	"errors"
 	"fmt"
-
-	"github.com/expr-lang/expr"
-	"github.com/expr-lang/expr/file"
-	"github.com/expr-lang/expr/vm"
+	"reflect"
 
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema"
 )
 
-// FailOnEnv is what a --fail-on expression sees for one matched stage level:
-// the baseline's and the candidate's metrics as nested structs (so a typo
-// such as candidate.ttft.p999 fails at compile time instead of reading 0),
-// plus the metrics the comparison called regressions.
-type FailOnEnv struct {
-	Baseline  StageEnv `expr:"baseline"`
-	Candidate StageEnv `expr:"candidate"`
-	// Regressions names the metrics called regressions, e.g. "ttft.p99".
-	Regressions []string `expr:"regressions"`
-	Stage       string   `expr:"stage"`
-	Profile     string   `expr:"profile"`
-	Level       float64  `expr:"level"` // concurrency or rate
+// failOnSides are the namespaces of a --fail-on expression: each holds one
+// run's metrics of the stage level, under exactly the names a threshold
+// reads (candidate.ttft.p99, baseline.server.kv_cache_usage.max).
+var failOnSides = []string{"baseline", "candidate"}
+
+// failOnVars are the facts of the comparison a --fail-on expression reads
+// beside the metrics, in the order FailOn.Eval passes them.
+var failOnVars = []schema.ExprVar{
+	{Name: "regressions", Type: reflect.TypeFor[[]string]()}, // metrics called regressions, e.g. "ttft.p99"
+	{Name: "stage", Type: reflect.TypeFor[string]()},
+	{Name: "profile", Type: reflect.TypeFor[string]()},
+	{Name: "level", Type: reflect.TypeFor[float64]()}, // concurrency or rate
 }
 
-// StageEnv is one run's metrics of a stage level (latencies in ms).
-type StageEnv struct {
-	TTFT                 DistEnv `expr:"ttft"`
-	TPOT                 DistEnv `expr:"tpot"`
-	ITL                  DistEnv `expr:"itl"`
-	E2EL                 DistEnv `expr:"e2el"`
-	RequestThroughput    float64 `expr:"request_throughput"`
-	OutputThroughput     float64 `expr:"output_throughput"`
-	TotalTokenThroughput float64 `expr:"total_token_throughput"`
-	Goodput              float64 `expr:"goodput"`
-	ErrorRate            float64 `expr:"error_rate"`
-	Completed            int     `expr:"completed"`
-	Failed               int     `expr:"failed"`
-}
-
-// DistEnv is one latency distribution.
-type DistEnv struct {
-	Mean   float64 `expr:"mean"`
-	Median float64 `expr:"median"`
-	Std    float64 `expr:"std"`
-	Min    float64 `expr:"min"`
-	Max    float64 `expr:"max"`
-	P50    float64 `expr:"p50"`
-	P90    float64 `expr:"p90"`
-	P95    float64 `expr:"p95"`
-	P99    float64 `expr:"p99"`
-}
+// failOnExample is quoted when an expression is not boolean.
+const failOnExample = "candidate.ttft.p99 > baseline.ttft.p99 * 1.10"
 
 // FailOn is a compiled --fail-on expression.
 type FailOn struct {
-	src     string
-	program *vm.Program
+	x *schema.Expr
 }
 
-// maxFailOnNodes bounds the size of an expression (it has no timeout).
-const maxFailOnNodes = 2000
-
-// CompileFailOn type-checks a --fail-on expression against FailOnEnv before
-// any comparison runs; the error carries the line:column and a caret.
-// Built-ins are off except a few pure ones, so an expression cannot depend
-// on the clock.
+// CompileFailOn type-checks a --fail-on expression before any comparison
+// runs, in schema's expression environment: every metric name and
+// percentile a threshold accepts is accepted under baseline. and
+// candidate. (any percentile: pNN names its own), typos get the same "did
+// you mean" hint, and the same built-ins are off, so an expression cannot
+// depend on the clock. The error is a *schema.ExprError with line:column.
 func CompileFailOn(src string) (*FailOn, error) {
-	p, err := expr.Compile(src, expr.Env(FailOnEnv{}), expr.AsBool(), expr.MaxNodes(maxFailOnNodes),
-		expr.DisableAllBuiltins(), expr.EnableBuiltin("len"), expr.EnableBuiltin("abs"),
-		expr.EnableBuiltin("min"), expr.EnableBuiltin("max"), expr.EnableBuiltin("any"), expr.EnableBuiltin("all"))
+	env := schema.NewExprEnv(failOnSides, failOnVars, schema.PercentilesNamed(src), failOnExample)
+	x, err := env.Compile("--fail-on", src)
 	if err != nil {
-		var fe *file.Error
-		if errors.As(err, &fe) {
-			return nil, fmt.Errorf("--fail-on %q: %d:%d: %s\n%s", src, fe.Line, fe.Column+1, fe.Message, fe.Snippet)
-		}
-		return nil, fmt.Errorf("--fail-on %q: %w", src, err)
+		return nil, err
 	}
-	return &FailOn{src: src, program: p}, nil
+	return &FailOn{x: x}, nil
 }
 
 // String returns the expression source.
-func (f *FailOn) String() string { return f.src }
+func (f *FailOn) String() string { return f.x.String() }
 
 // Eval runs the expression on every matched stage level of every candidate
-// and returns one line per level where it is true (or could not be
-// evaluated, which also fails: a gate that cannot be checked must not pass).
+// and returns one line per level where it is true, or where it could not be
+// evaluated: a gate that cannot be checked must not pass, and reading a
+// metric one run does not have (TPOT of a non-streaming run) is such a case.
 func (f *FailOn) Eval(c *Comparison) (failed []string) {
-	for _, s := range c.Stages {
+	for i := range c.Stages {
+		s := &c.Stages[i]
 		for ci := 1; ci < len(s.Results); ci++ {
 			if s.Results[ci] == nil {
 				continue
 			}
-			env := newEnv(&s, ci)
-			out, err := expr.Run(f.program, env)
+			sides := []schema.StageRef{{Stage: s.Results[0], Run: c.run(0)}, {Stage: s.Results[ci], Run: c.run(ci)}}
+			held, _, err := f.x.Eval(sides, regressions(s, ci), s.Stage, s.Profile, s.LevelValue)
 			where := s.Key
 			if len(c.Runs) > 2 {
 				where += " (" + c.Runs[ci].Name + ")"
 			}
+			where = format.Line(where) // stage and run names come from run files
 			switch {
 			case err != nil:
-				failed = append(failed, fmt.Sprintf("%s: %s: error: %v", where, f.src, err))
-			case out == true:
-				failed = append(failed, fmt.Sprintf("%s: %s", where, f.src))
+				failed = append(failed, fmt.Sprintf("%s: %s: error: %v", where, f, err))
+			case held:
+				failed = append(failed, fmt.Sprintf("%s: %s", where, f))
 			}
 		}
 	}
 	return failed
 }
 
-func newEnv(s *StageComparison, ci int) FailOnEnv {
-	env := FailOnEnv{Baseline: stageEnv(s.Results[0]), Candidate: stageEnv(s.Results[ci]),
-		Stage: s.Stage, Profile: s.Profile, Level: s.LevelValue}
+// run is compared run i, nil when the comparison was built without runs.
+func (c *Comparison) run(i int) *schema.Run {
+	if i < len(c.runs) {
+		return c.runs[i]
+	}
+	return nil
+}
+
+// regressions names the metrics of candidate ci called regressions.
+func regressions(s *StageComparison, ci int) []string {
+	var out []string
 	for _, d := range s.Deltas {
 		if d.Candidate == ci && d.Verdict == Regression {
-			env.Regressions = append(env.Regressions, d.Metric)
+			out = append(out, d.Metric)
 		}
 	}
-	return env
-}
-
-func stageEnv(st *schema.StageResult) StageEnv {
-	m := st.Metrics
-	return StageEnv{
-		TTFT: distEnv(m.TTFT), TPOT: distEnv(m.TPOT), ITL: distEnv(m.ITL), E2EL: distEnv(m.E2EL),
-		RequestThroughput: m.RequestThroughput, OutputThroughput: m.OutputThroughput,
-		TotalTokenThroughput: m.TotalTokenThroughput, Goodput: m.Goodput, ErrorRate: m.ErrorRate,
-		Completed: m.Completed, Failed: m.Failed,
-	}
-}
-
-func distEnv(d schema.Dist) DistEnv {
-	return DistEnv{Mean: d.Mean, Median: d.Median, Std: d.Std, Min: d.Min, Max: d.Max,
-		P50: format.P(d, 50), P90: format.P(d, 90), P95: format.P(d, 95), P99: format.P(d, 99)}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/reports/internal/style"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 //go:embed compare.html.tmpl
@@ -29,7 +30,7 @@ func CompareHTML(w io.Writer, c *Comparison) error {
 		Charts: overlayCharts(c), Header: deltaHeader}
 	for i := range c.Stages {
 		s := &c.Stages[i]
-		t := stageTable{Key: s.Key}
+		t := stageTable{Key: format.Line(s.Key)}
 		for _, d := range s.Deltas {
 			t.Rows = append(t.Rows, deltaRow{Cells: deltaCells(c, d), Class: verdictClass(d.Verdict)})
 		}
@@ -39,7 +40,8 @@ func CompareHTML(w io.Writer, c *Comparison) error {
 	if err := pageTemplate.Execute(&b, p); err != nil {
 		return fmt.Errorf("render comparison html: %w", err)
 	}
-	if _, err := w.Write(b.Bytes()); err != nil {
+	// The funnel, with control bytes escaped: html/template leaves them alone.
+	if _, err := io.WriteString(w, redact.Text(redact.String(b.String()))); err != nil {
 		return fmt.Errorf("write comparison html: %w", err)
 	}
 	return nil

@@ -1,19 +1,21 @@
 package compare
 
 import (
+	"fmt"
 	"math"
 
-	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema"
 )
 
-// Metric is one compared quantity. Its Name is the path thresholds and
-// repeat summaries use ("ttft.p99", "output_throughput").
+// Metric is one compared quantity. Its Name is the metric as thresholds
+// and repeat summaries name it ("ttft.p99", "output_throughput"), and its
+// value is read through schema's definition of that name, so compare and
+// thresholds can never disagree on what a metric is or when it is absent.
 type Metric struct {
 	Name string
 	// HigherIsBetter is true for throughputs and goodput, false for latencies and error rate.
 	HigherIsBetter bool
-	get            func(*schema.StageResult) float64
+	read           schema.NamedMetric
 	// source names the per-request sample the metric is a statistic of
 	// ("ttft", "tpot", "e2el", "failed"); "" when there is none.
 	source string
@@ -29,6 +31,11 @@ type Metric struct {
 	tail float64
 }
 
+// get reads the metric of one stage level; absent says why it has none.
+func (m Metric) get(st *schema.StageResult, run *schema.Run) (float64, string) {
+	return m.read.Read(st, run)
+}
+
 // Metrics are compared in this order.
 var Metrics = buildMetrics()
 
@@ -36,52 +43,59 @@ func buildMetrics() []Metric {
 	var out []Metric
 	for _, l := range []struct {
 		name   string
-		get    func(*schema.StageResult) schema.Dist
 		sample func(schema.RequestRecord) (float64, bool)
-	}{
-		{"ttft", func(s *schema.StageResult) schema.Dist { return s.Metrics.TTFT }, ttftOf},
-		{"tpot", func(s *schema.StageResult) schema.Dist { return s.Metrics.TPOT }, tpotOf},
-		{"itl", func(s *schema.StageResult) schema.Dist { return s.Metrics.ITL }, nil},
-		{"e2el", func(s *schema.StageResult) schema.Dist { return s.Metrics.E2EL }, e2elOf},
-	} {
-		get, src := l.get, l.name
+	}{{"ttft", ttftOf}, {"tpot", tpotOf}, {"itl", nil}, {"e2el", e2elOf}} {
+		src := l.name
 		if l.sample == nil {
 			src = ""
 		}
 		out = append(out,
-			Metric{Name: l.name + ".p50", get: func(s *schema.StageResult) float64 { return format.P(get(s), 50) }, source: src, sample: l.sample, stat: quantile(50), tail: 0.5},
-			Metric{Name: l.name + ".p99", get: func(s *schema.StageResult) float64 { return format.P(get(s), 99) }, source: src, sample: l.sample, stat: quantile(99), tail: 0.01},
-			Metric{Name: l.name + ".mean", get: func(s *schema.StageResult) float64 { return get(s).Mean }, source: src, sample: l.sample, stat: mean},
+			metric(Metric{Name: l.name + ".p50", source: src, sample: l.sample, stat: quantile(50), tail: 0.5}),
+			metric(Metric{Name: l.name + ".p99", source: src, sample: l.sample, stat: quantile(99), tail: 0.01}),
+			metric(Metric{Name: l.name + ".mean", source: src, sample: l.sample, stat: mean}),
 		)
 	}
 	return append(out,
-		Metric{Name: "request_throughput", HigherIsBetter: true, get: func(s *schema.StageResult) float64 { return s.Metrics.RequestThroughput }},
-		Metric{Name: "output_throughput", HigherIsBetter: true, get: func(s *schema.StageResult) float64 { return s.Metrics.OutputThroughput }},
-		Metric{Name: "total_token_throughput", HigherIsBetter: true, get: func(s *schema.StageResult) float64 { return s.Metrics.TotalTokenThroughput }},
-		Metric{Name: "goodput", HigherIsBetter: true, get: func(s *schema.StageResult) float64 { return s.Metrics.Goodput }},
-		Metric{Name: "error_rate", get: func(s *schema.StageResult) float64 { return s.Metrics.ErrorRate },
-			source: "failed", minAbs: 0.01, sample: failedOf, stat: mean},
+		metric(Metric{Name: "request_throughput", HigherIsBetter: true}),
+		metric(Metric{Name: "output_throughput", HigherIsBetter: true}),
+		metric(Metric{Name: "total_token_throughput", HigherIsBetter: true}),
+		metric(Metric{Name: "goodput", HigherIsBetter: true}),
+		metric(Metric{Name: "error_rate", source: "failed", minAbs: 0.01, sample: failedOf, stat: mean}),
 	)
 }
 
+// metric binds m to schema's definition of its name.
+func metric(m Metric) Metric {
+	read, ok := schema.LookupMetric(m.Name)
+	if !ok {
+		panic(fmt.Sprintf("compare: %q is not a metric name of schema", m.Name))
+	}
+	m.read = read
+	return m
+}
+
 // Per-request values, following `vllm bench serve`: latencies of successful
-// requests only; TPOT = (E2EL - TTFT) / (output tokens - 1) when output > 1.
+// requests only; TPOT as schema.TPOT defines it.
 func ttftOf(r schema.RequestRecord) (float64, bool) { return r.TTFTMS, r.Error == nil }
 func e2elOf(r schema.RequestRecord) (float64, bool) { return r.E2ELMS, r.Error == nil }
 
 func tpotOf(r schema.RequestRecord) (float64, bool) {
-	if r.Error != nil || r.OutputTokens <= 1 {
+	if r.Error != nil {
 		return 0, false
 	}
-	return (r.E2ELMS - r.TTFTMS) / float64(r.OutputTokens-1), true
+	return schema.TPOT(r.TTFTMS, r.E2ELMS, r.OutputTokens, len(r.ITLMS))
 }
 
-// failedOf makes the error rate a mean of 0/1 per request.
+// failedOf makes the error rate a mean of 0/1 per request; a request
+// cancelled by an interrupt is neither, as in the stage's error rate.
 func failedOf(r schema.RequestRecord) (float64, bool) {
-	if r.Error != nil {
-		return 1, true
+	switch {
+	case r.Error == nil:
+		return 0, true
+	case r.Error.Kind == schema.FailCanceled:
+		return 0, false
 	}
-	return 0, true
+	return 1, true
 }
 
 func mean(v []float64) float64 {
@@ -95,19 +109,8 @@ func mean(v []float64) float64 {
 	return s / float64(len(v))
 }
 
-// quantile interpolates linearly between closest ranks (numpy's default),
-// matching how the engine computes percentiles. v must be sorted.
+// quantile is percentile p of sorted values exactly as the engine computes
+// it (schema.Percentile); NaN for no values.
 func quantile(p float64) func([]float64) float64 {
-	return func(v []float64) float64 {
-		if len(v) == 0 {
-			return math.NaN()
-		}
-		pos := p / 100 * float64(len(v)-1)
-		lo := int(math.Floor(pos))
-		if lo >= len(v)-1 {
-			return v[len(v)-1]
-		}
-		frac := pos - float64(lo)
-		return v[lo] + frac*(v[lo+1]-v[lo])
-	}
+	return func(v []float64) float64 { return schema.Percentile(v, p) }
 }

@@ -31,6 +31,7 @@ func synthRun(name string, seed uint64, ttftScale float64, levels []int, n int) 
 				r.TTFTMS = ttftScale * (20 + 10*float64(c)) * math.Exp(0.3*rng.NormFloat64())
 				t := 30 + float64(c) + 2*rng.NormFloat64()
 				r.E2ELMS = r.TTFTMS + t*127
+				r.ITLMS = []float64{t} // streamed: the tokens arrived apart
 				ttft, tpot, e2el = append(ttft, r.TTFTMS), append(tpot, t), append(e2el, r.E2ELMS)
 			}
 			recs = append(recs, r)

@@ -7,11 +7,15 @@ import (
 
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
+
+	"github.com/servebench/servebench/reports/internal/format"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // CompareTerminal writes the comparison for a terminal: the runs, a verdict
 // count, one table per matched stage level and the list of regressions.
-// ANSI colour only when color is true.
+// ANSI colour only when color is true; text from run files has its control
+// bytes escaped, and the output passes the redaction funnel.
 func CompareTerminal(w io.Writer, c *Comparison, color bool) error {
 	var b strings.Builder
 	for _, l := range summaryLines(c) {
@@ -19,7 +23,7 @@ func CompareTerminal(w io.Writer, c *Comparison, color bool) error {
 	}
 	for i := range c.Stages {
 		s := &c.Stages[i]
-		b.WriteString("\n" + bold(s.Key, color) + "\n")
+		b.WriteString("\n" + bold(format.Line(s.Key), color) + "\n")
 		t := table.NewWriter()
 		t.SetStyle(table.StyleLight)
 		t.AppendHeader(row(deltaHeader))
@@ -37,7 +41,7 @@ func CompareTerminal(w io.Writer, c *Comparison, color bool) error {
 			b.WriteString("  " + paint(Regression, r, color) + "\n")
 		}
 	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
+	if _, err := io.WriteString(w, redact.String(b.String())); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
 	return nil

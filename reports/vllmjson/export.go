@@ -2,29 +2,17 @@ package vllmjson
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
-	"time"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // dateLayout is vLLM's datetime.strftime("%Y%m%d-%H%M%S").
 const dateLayout = "20060102-150405"
-
-// VLLMFileName is the name the original workflow gave each result:
-// results_<concurrency>_<YYYYmmdd-HHMMSS>.json, or results_rate<r>_... for
-// an open-loop stage level.
-func VLLMFileName(st *schema.StageResult, t time.Time) string {
-	level := fmt.Sprint(st.Concurrency)
-	if st.Rate > 0 {
-		level = "rate" + pWord(st.Rate)
-	}
-	return "results_" + level + "_" + t.Format(dateLayout) + ".json"
-}
 
 // field is one key of the output object; vLLM writes its keys in insertion
 // order, and so do we.
@@ -41,8 +29,10 @@ type field struct {
 // invented.
 func VLLM(st *schema.StageResult, run *schema.Run) ([]byte, error) {
 	fields := append(setupFields(st, run), resultFields(st)...)
-	for _, name := range metricNames {
-		fields = append(fields, distFields(name, dist(st, name))...)
+	ps := stagePercentiles(&st.Metrics)
+	for _, name := range schema.LatencyNames {
+		d, _ := st.Metrics.Latency(name)
+		fields = append(fields, distFields(name, d, ps)...)
 	}
 	return encode(fields)
 }
@@ -103,42 +93,49 @@ func resultFields(st *schema.StageResult) []field {
 	}
 }
 
-func dist(st *schema.StageResult, name string) schema.Dist {
-	switch name {
-	case "ttft":
-		return st.Metrics.TTFT
-	case "tpot":
-		return st.Metrics.TPOT
-	case "itl":
-		return st.Metrics.ITL
-	}
-	return st.Metrics.E2EL
-}
-
-// distFields writes mean, median, std and every computed percentile,
-// ascending, the way vLLM's process_one_metric does.
-func distFields(name string, d schema.Dist) []field {
-	out := []field{
-		{"mean_" + name + "_ms", d.Mean},
-		{"median_" + name + "_ms", d.Median},
-		{"std_" + name + "_ms", d.Std},
-	}
-	type pv struct{ p, v float64 }
-	var ps []pv
-	for k, v := range d.Percentiles {
-		if p, ok := percentileOf(k); ok {
-			ps = append(ps, pv{p, v})
+// stagePercentiles lists, ascending, the percentiles of the stage's
+// distributions: vLLM writes the same ones for every metric.
+func stagePercentiles(m *schema.Metrics) []float64 {
+	var ps []float64
+	for _, name := range schema.LatencyNames {
+		d, _ := m.Latency(name)
+		for k := range d.Percentiles {
+			if p, ok := schema.ParsePercentileKey(k); ok {
+				ps = append(ps, p)
+			}
 		}
 	}
-	slices.SortFunc(ps, func(a, b pv) int { return cmp.Compare(a.p, b.p) })
-	for _, x := range ps {
-		out = append(out, field{"p" + pWord(x.p) + "_" + name + "_ms", x.v})
+	slices.Sort(ps)
+	return slices.Compact(ps)
+}
+
+// distFields writes mean, median, std and the percentiles ps, the way vLLM's
+// process_one_metric does. What the stage did not measure (every statistic
+// of an absent distribution, such as TPOT without streaming) is null: vLLM's
+// files have no other way to say "not measured", and 0 would be a
+// measurement.
+func distFields(name string, d schema.Dist, ps []float64) []field {
+	stat := func(v float64, ok bool) any {
+		if !ok || !d.Measured() {
+			return nil
+		}
+		return v
+	}
+	out := []field{
+		{"mean_" + name + "_ms", stat(d.Mean, true)},
+		{"median_" + name + "_ms", stat(d.Median, true)},
+		{"std_" + name + "_ms", stat(d.Std, true)},
+	}
+	for _, p := range ps {
+		v, ok := d.Percentiles[schema.PercentileKey(p)]
+		out = append(out, field{"p" + pWord(p) + "_" + name + "_ms", stat(v, ok)})
 	}
 	return out
 }
 
-// encode writes the fields as one JSON object in order. NaN and Inf, which
-// JSON cannot hold, become null.
+// encode writes the fields as one JSON object in order, through the
+// redaction funnel (the label and model id come from outside). NaN and
+// Inf, which JSON cannot hold, become null.
 func encode(fields []field) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString("{\n")
@@ -158,5 +155,5 @@ func encode(fields []field) ([]byte, error) {
 		b.WriteByte('\n')
 	}
 	b.WriteString("}\n")
-	return b.Bytes(), nil
+	return redact.Bytes(b.Bytes()), nil
 }

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,12 @@ const (
 // maxImportSize bounds what Import reads; a vLLM result without
 // --save-detailed is a few kilobytes.
 const maxImportSize = 64 << 20
+
+// maxImportPercentiles bounds the percentiles kept per distribution
+// (schema.KeepPercentiles); the rest are dropped with a note in the run, so
+// a file with 200 000 percentile keys (maxImportSize bounds the keys) makes
+// a run as small as any other.
+const maxImportPercentiles = 32
 
 // maxDurationS bounds the benchmark duration turned into an end time (a
 // year); beyond it the file is nonsense and the end time stays unknown.
@@ -57,8 +65,9 @@ func Import(r io.Reader, name string) (*schema.Run, error) {
 
 // decoder reads typed values out of the object and keeps the first error.
 type decoder struct {
-	obj map[string]json.RawMessage
-	err error
+	obj   map[string]json.RawMessage
+	err   error
+	notes []string // what the import left out
 }
 
 func (d *decoder) fail(key, want string) {
@@ -179,30 +188,48 @@ func (d *decoder) metrics(completed, failed int) schema.Metrics {
 	return m
 }
 
-// dist collects mean/median/std_<name>_ms and every p<N>_<name>_ms key.
+// dist collects mean/median/std_<name>_ms and the p<N>_<name>_ms keys. A
+// distribution without a mean is absent (Count 0): vLLM writes null, or
+// nothing, for what it did not measure.
 func (d *decoder) dist(name string, count int) schema.Dist {
 	suffix := "_" + name + "_ms"
-	out := schema.Dist{Count: count,
-		Mean: finite(d.num("mean" + suffix)), Median: finite(d.num("median" + suffix)), Std: finite(d.num("std" + suffix))}
-	for key := range d.obj {
-		word, ok := strings.CutSuffix(strings.TrimPrefix(key, "p"), suffix)
-		if !ok || !strings.HasPrefix(key, "p") {
-			continue
-		}
-		k := schemaKey(word)
-		if _, valid := percentileOf(k); !valid {
-			continue
-		}
-		if out.Percentiles == nil {
-			out.Percentiles = map[string]float64{}
-		}
-		out.Percentiles[k] = finite(d.num(key))
+	mean := d.num("mean" + suffix)
+	if math.IsNaN(mean) || count == 0 {
+		return schema.Dist{}
 	}
-	if _, ok := out.Percentiles["p50"]; !ok && count > 0 {
-		if out.Percentiles == nil {
-			out.Percentiles = map[string]float64{}
+	out := schema.Dist{Count: count, Mean: finite(mean), Median: finite(d.num("median" + suffix)),
+		Std: finite(d.num("std" + suffix)), Percentiles: map[string]float64{}}
+	keyOf, ignored := map[float64]string{}, 0
+	for key := range d.obj {
+		word, ok := strings.CutSuffix(key, suffix)
+		if !ok || !strings.HasPrefix(word, "p") {
+			continue
 		}
-		out.Percentiles["p50"] = out.Median
+		p, valid := percentileWord(word[1:])
+		switch old, dup := keyOf[p]; {
+		case !valid:
+			ignored++
+		case !dup || key < old: // "p99" and "p99.0" name one percentile: keep one, stably
+			keyOf[p] = key
+		}
+	}
+	if ignored > 0 {
+		d.notes = append(d.notes, fmt.Sprintf("%s: ignored %d percentile key(s) that are not a number strictly between 0 and 100", name, ignored))
+	}
+	found := len(keyOf)
+	if _, ok := keyOf[50]; !ok {
+		keyOf[50] = "" // the median stands for p50, which vLLM omits by default
+	}
+	kept := schema.KeepPercentiles(slices.Collect(maps.Keys(keyOf)), maxImportPercentiles)
+	if len(kept) < len(keyOf) {
+		d.notes = append(d.notes, fmt.Sprintf("%s: kept %d of the file's %d percentiles (the defaults and the highest)", name, len(kept), found))
+	}
+	for _, p := range kept {
+		v := out.Median
+		if key := keyOf[p]; key != "" {
+			v = finite(d.num(key))
+		}
+		out.Percentiles[schema.PercentileKey(p)] = v
 	}
 	return out
 }
@@ -239,6 +266,9 @@ func (d *decoder) run(name string, st schema.StageResult) *schema.Run {
 	}
 	if tok := d.str("tokenizer_id"); tok != "" && tok != run.Server.Model {
 		run.Notes = append(run.Notes, "tokenizer: "+tok)
+	}
+	for _, n := range d.notes {
+		run.Notes = append(run.Notes, "vllm import: "+n)
 	}
 	return run
 }

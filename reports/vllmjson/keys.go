@@ -5,10 +5,6 @@ import (
 	"strings"
 )
 
-// The metrics vLLM summarises, with the attribute name it uses in keys
-// (mean_ttft_ms, p99_itl_ms, ...).
-var metricNames = []string{"ttft", "tpot", "itl", "e2el"}
-
 // pWord is vLLM's spelling of a percentile in a key: 99 -> "99", 99.9 -> "99.9"
 // (Python: str(int(p)) if int(p) == p else str(p)).
 func pWord(p float64) string {
@@ -18,14 +14,12 @@ func pWord(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64)
 }
 
-// schemaKey turns a vLLM percentile word into servebench's key ("99.9" -> "p99_9").
-func schemaKey(word string) string { return "p" + strings.ReplaceAll(word, ".", "_") }
-
-// percentileOf reads servebench's percentile key back ("p99_9" -> 99.9).
-func percentileOf(key string) (float64, bool) {
-	if !strings.HasPrefix(key, "p") {
+// percentileWord reads pWord back: plain decimal digits with at most one
+// point, strictly between 0 and 100 ("99.9" -> 99.9; not "1e2", "inf", "0x1p6").
+func percentileWord(w string) (float64, bool) {
+	if w == "" || len(w) > 32 || strings.Trim(w, "0123456789.") != "" || strings.Count(w, ".") > 1 {
 		return 0, false
 	}
-	v, err := strconv.ParseFloat(strings.ReplaceAll(key[1:], "_", "."), 64)
-	return v, err == nil
+	p, err := strconv.ParseFloat(w, 64)
+	return p, err == nil && p > 0 && p < 100
 }

@@ -3,10 +3,12 @@ package vllmjson
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,15 +84,79 @@ func TestVLLMKeys(t *testing.T) {
 	}
 }
 
-func TestVLLMFileName(t *testing.T) {
+// TestFileNames: the original name for a plain run; unique names when
+// levels share a second (the old names let 2 profiles × c1, c4 × 2 repeats
+// overwrite 3 of 8 files); a bounded name for any rate (1e308 made a name
+// of 300 digits, "file name too long").
+func TestFileNames(t *testing.T) {
 	at := time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
-	st := &schema.StageResult{Concurrency: 16}
-	if got := VLLMFileName(st, at); got != "results_16_20260314-092653.json" {
-		t.Errorf("closed loop: got %q", got)
+	level := func(stage, profile string, c int, rate float64, repeat int) schema.StageResult {
+		return schema.StageResult{Stage: stage, Profile: profile, Concurrency: c, Rate: rate, Repeat: repeat, StartedAt: at}
 	}
-	st = &schema.StageResult{Rate: 2.5, Concurrency: 16}
-	if got := VLLMFileName(st, at); got != "results_rate2.5_20260314-092653.json" {
-		t.Errorf("open loop: got %q", got)
+	cases := []struct {
+		name   string
+		stages []schema.StageResult
+		want   []string
+	}{
+		{"one stage, one profile: the original names", []schema.StageResult{level("s", "p", 16, 0, 0), level("s", "p", 2, 2.5, 0)},
+			[]string{"results_16_20260314-092653.json", "results_rate2.5_20260314-092653.json"}},
+		{"profiles and repeats in one second", func() []schema.StageResult {
+			var out []schema.StageResult
+			for _, p := range []string{"safe", "balanced"} {
+				for _, c := range []int{1, 4} {
+					for r := 1; r <= 2; r++ {
+						out = append(out, level("sweep", p, c, 0, r))
+					}
+				}
+			}
+			return out
+		}(), []string{
+			"results_1_20260314-092653_safe_r1.json", "results_1_20260314-092653_safe_r2.json",
+			"results_4_20260314-092653_safe_r1.json", "results_4_20260314-092653_safe_r2.json",
+			"results_1_20260314-092653_balanced_r1.json", "results_1_20260314-092653_balanced_r2.json",
+			"results_4_20260314-092653_balanced_r1.json", "results_4_20260314-092653_balanced_r2.json"}},
+		{"stages, and names a file cannot hold", []schema.StageResult{level("a b", "p", 1, 0, 0), level("a/b", "p", 1, 0, 0), level("..", "p", 1, 0, 0)},
+			[]string{"results_1_20260314-092653_a-b.json", "results_1_20260314-092653_a-b-2.json", "results_1_20260314-092653_x...json"}},
+		{"huge rate", []schema.StageResult{level("s", "p", 0, 1e308, 0)}, []string{"results_rate1e+308_20260314-092653.json"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := FileNames(&schema.Run{Stages: c.stages})
+			if strings.Join(got, " ") != strings.Join(c.want, " ") {
+				t.Errorf("names\n got %v\nwant %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestWriteFilesNeverOverwrites: an existing file keeps its content, the
+// same result rendered again adds nothing, and a 1e308 rate writes.
+func TestWriteFilesNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	st, run := sampleStage()
+	run.Stages = []schema.StageResult{*st, *st}
+	run.Stages[1].Rate = 1e308
+	names := FileNames(run)
+	if err := os.WriteFile(filepath.Join(dir, names[0]), []byte("someone else's result"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	written, err := WriteFiles(dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{strings.TrimSuffix(names[0], ".json") + "-2.json", names[1]}
+	if strings.Join(written, " ") != strings.Join(want, " ") {
+		t.Errorf("wrote %v, want %v", written, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, names[0])); string(b) != "someone else's result" {
+		t.Error("an existing file was overwritten")
+	}
+	again, err := WriteFiles(dir, run)
+	if err != nil || strings.Join(again, " ") != strings.Join(want, " ") {
+		t.Errorf("rendered again: %v, %v", again, err)
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 3 {
+		t.Errorf("%d files after rendering twice, want 3", len(files))
 	}
 }
 
@@ -215,5 +281,78 @@ func FuzzImport(f *testing.F) {
 		if !regexp.MustCompile(`^vllm/imported/(c\d+|r.+)$`).MatchString(run.Stages[0].ID) {
 			t.Fatalf("odd stage id %q", run.Stages[0].ID)
 		}
+		for _, name := range schema.LatencyNames {
+			d, _ := run.Stages[0].Metrics.Latency(name)
+			if len(d.Percentiles) > maxImportPercentiles || (!d.Measured() && len(d.Percentiles) > 0) {
+				t.Fatalf("%s: %d percentiles, count %d", name, len(d.Percentiles), d.Count)
+			}
+		}
+		if names := FileNames(run); len(names[0]) > 200 {
+			t.Fatalf("file name of %d bytes", len(names[0]))
+		}
 	})
+}
+
+// manyPercentiles is a vLLM-shaped result with n distinct TTFT percentile
+// keys, the shape that once made the HTML report take over a minute.
+func manyPercentiles(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"completed": 10, "failed": 0, "duration": 2, "max_concurrency": 4`)
+	for _, m := range []string{"ttft", "tpot", "itl", "e2el"} {
+		fmt.Fprintf(&b, `, "mean_%[1]s_ms": 10, "median_%[1]s_ms": 9, "std_%[1]s_ms": 1, "p99_%[1]s_ms": 20, "p100_%[1]s_ms": 30`, m)
+	}
+	for i := range n {
+		fmt.Fprintf(&b, `, "p%s_ttft_ms": %d`, strconv.FormatFloat(float64(i+1)*99.0/float64(n+1), 'f', -1, 64), i)
+	}
+	b.WriteString("}")
+	return b.Bytes()
+}
+
+// TestImportBoundsPercentiles: at most maxImportPercentiles per distribution
+// survive an import, the defaults and the tail first, and the run says so.
+func TestImportBoundsPercentiles(t *testing.T) {
+	run, err := Import(bytes.NewReader(manyPercentiles(200_000)), "many.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := run.Stages[0].Metrics.TTFT
+	if len(d.Percentiles) != maxImportPercentiles {
+		t.Fatalf("kept %d percentiles, want %d", len(d.Percentiles), maxImportPercentiles)
+	}
+	if v, ok := d.P(99); !ok || v != 20 {
+		t.Errorf("p99 = %v, %v: the defaults must be kept", v, ok)
+	}
+	notes := strings.Join(run.Notes, "\n")
+	for _, want := range []string{"ttft: kept 32 of the file's 200001 percentiles", "ttft: ignored 1 percentile key(s)"} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("notes lack %q:\n%s", want, notes)
+		}
+	}
+}
+
+// TestAbsentTravelsAsNull: an unmeasured TPOT is exported as null (never
+// 0) under every key vLLM writes, and imported back as absent.
+func TestAbsentTravelsAsNull(t *testing.T) {
+	st, run := sampleStage()
+	st.Metrics.TPOT = schema.Dist{}
+	b, err := VLLM(st, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(b, &obj); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"mean_tpot_ms", "median_tpot_ms", "std_tpot_ms", "p50_tpot_ms", "p99_tpot_ms", "p99.9_tpot_ms"} {
+		if v, ok := obj[k]; !ok || v != nil {
+			t.Errorf("%s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	back, err := Import(bytes.NewReader(b), "rt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := back.Stages[0].Metrics; m.TPOT.Measured() || !m.TTFT.Measured() {
+		t.Errorf("imported TPOT %+v TTFT count %d", m.TPOT, m.TTFT.Count)
+	}
 }

@@ -1,6 +1,8 @@
-// Package format turns result numbers and levels into the short strings every
-// servebench report shows, so the terminal, Markdown, HTML and compare views
-// print the same value the same way (and never through a colouring formatter).
+// Package format turns result numbers, levels and text into the short
+// strings every servebench report shows, so the terminal, Markdown, HTML and
+// compare views print the same value the same way (and never through a
+// colouring formatter), and every string that came from outside is made
+// safe the same way.
 package format
 
 import (
@@ -10,7 +12,78 @@ import (
 	"strings"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
+
+// NA stands for a metric that was not measured (an absent distribution):
+// never printed as 0.
+const NA = "n/a"
+
+// Line makes text that came from outside servebench (a run file, a
+// server's error body, model id or version, a stage name) safe for one line
+// of any report: registered secrets and credential-looking tokens hidden,
+// control bytes (escape sequences, newlines, bidi overrides) written as
+// visible escapes, so a server cannot rewrite the screen or forge a line.
+func Line(s string) string { return redact.Line(redact.String(s)) }
+
+// Lines is Line of every string.
+func Lines(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = Line(s)
+	}
+	return out
+}
+
+// mdReplacer neutralises Markdown and HTML markup in text already made safe
+// by Line: emphasis, code, links and images, headings, strikethrough,
+// entities and raw HTML. "|" is left to go-pretty, whose RenderMarkdown
+// escapes it in table cells (and it is inert in a list item).
+var mdReplacer = strings.NewReplacer(
+	"\\", "\\\\", "`", "\\`", "*", "\\*", "_", "\\_", "<", "&lt;", ">", "&gt;", "&", "&amp;",
+	"[", "\\[", "]", "\\]", "#", "\\#", "~", "\\~",
+)
+
+// Markdown makes outside text safe inside a Markdown list item, heading or
+// table cell: Line, then markup escaped, and the start of a block (a list
+// item "- " or "1. ", a rule "---", a setext underline "===") escaped too.
+// Numbers such as "-5.0" and "1.90" are left as they are.
+func Markdown(s string) string {
+	s = mdReplacer.Replace(Line(s))
+	if s == "" {
+		return s
+	}
+	blockEnd := func(i int) bool { return i >= len(s) || s[i] == ' ' }
+	if strings.ContainsRune("-+=", rune(s[0])) && (blockEnd(1) || s[1] == s[0]) {
+		return `\` + s
+	}
+	digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+	if digits > 0 && digits < len(s) && (s[digits] == '.' || s[digits] == ')') && blockEnd(digits+1) {
+		return s[:digits] + `\` + s[digits:]
+	}
+	return s
+}
+
+// DistStat formats statistic stat ("mean", "median" or a percentile key
+// such as "p99") of d: NA when d is absent or the percentile was not
+// computed.
+func DistStat(d schema.Dist, stat string) string {
+	if !d.Measured() {
+		return NA
+	}
+	switch stat {
+	case "mean":
+		return Num(d.Mean)
+	case "median":
+		return Num(d.Median)
+	}
+	p, _ := schema.ParsePercentileKey(stat)
+	v := P(d, p)
+	if math.IsNaN(v) {
+		return NA
+	}
+	return Num(v)
+}
 
 // Num formats a measurement with a precision that suits its size: two
 // decimals below 100, one below 10 000, none above. NaN prints as "–".
