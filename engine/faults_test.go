@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servebench/servebench/engine/internal/testexec"
 	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/schema"
 )
@@ -35,8 +36,9 @@ const (
 // faultCase is one row of the fault matrix.
 type faultCase struct {
 	name string
-	// scenario is the YAML; %[1]s is the test executable, %[2]d a free port
-	// and %[3]s the marker put into a child server's environment.
+	// scenario is the YAML; %[1]s is the argv of a helper server process
+	// (a YAML list), %[2]d its free port and %[3]s the marker put into its
+	// environment.
 	scenario string
 	want     faultOutcome
 	// kinds are the only failure kinds allowed, and at least one must occur.
@@ -175,13 +177,13 @@ stages:
 }
 
 // dyingChildScenario runs the test binary as a simulator process that exits
-// after 30 requests (see TestMain).
+// after 30 requests (the "sim" helper of TestMain).
 const dyingChildScenario = `
 version: 1
 name: dies
 server:
-  command: [%[1]q, "-test.run=^$"]
-  env: {SERVEBENCH_TEST_SIM: "%[2]d:30", SERVEBENCH_TEST_MARKER: %[3]q}
+  command: %[1]s
+  env: {SERVEBENCH_TEST_HELPER: sim, SERVEBENCH_TEST_MARKER: %[3]q}
   url: http://127.0.0.1:%[2]d
   ready: {timeout: 20s, interval: 50ms}
   stop_timeout: 2s
@@ -200,16 +202,13 @@ stages:
 // every sent request is accounted for with a classified reason, run.json and
 // requests.jsonl parse, the reports render and no server process is left.
 func TestFaultMatrix(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, fc := range faultMatrix() {
 		t.Run(fc.name, func(t *testing.T) {
 			marker := fmt.Sprintf("fault-%s-%d", fc.name, time.Now().UnixNano())
 			src := fc.scenario
-			if strings.Contains(src, "%[1]q") {
-				src = fmt.Sprintf(src, exe, freePort(t), marker)
+			if strings.Contains(src, "%[1]s") {
+				port := freePort(t)
+				src = fmt.Sprintf(src, helperArgv(t, strconv.Itoa(port), "30"), port, marker)
 			}
 			sc := scenario(t, src)
 			run, dir, err := runFault(t, sc, fc)
@@ -388,6 +387,15 @@ func processesWithEnv(kv string) []int {
 		}
 	}
 	return pids
+}
+
+// helperArgv is the YAML list that starts the "sim" helper with args.
+func helperArgv(t *testing.T, args ...string) string {
+	var q []string
+	for _, a := range testexec.Argv(t, args...) {
+		q = append(q, strconv.Quote(a))
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 func contains[T comparable](list []T, v T) bool {
