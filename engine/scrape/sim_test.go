@@ -78,7 +78,7 @@ func TestScraperReadsTheSimulator(t *testing.T) {
 	const model, requests, maxTokens = "sim-model", 8, 48
 	srv := newSimServer(t, sim.Config{Model: model, Seed: 1})
 	ctx := context.Background()
-	if ok, note := Probe(ctx, Options{URL: srv.URL + "/metrics"}); !ok {
+	if ok, note := Probe(ctx, Options{URL: srv.URL + "/metrics", Interval: time.Second}); !ok {
 		t.Fatalf("probe of the simulator failed: %s", note)
 	}
 	sc := Start(ctx, Options{URL: srv.URL + "/metrics", Interval: 10 * time.Millisecond, Model: model})
