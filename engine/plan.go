@@ -44,13 +44,17 @@ func (s Step) IsSearch() bool { return s.Stage.Search != nil }
 // OpenLoop reports whether requests are paced by a rate.
 func (s Step) OpenLoop() bool { return s.Rate > 0 }
 
-// NewPlan expands a validated scenario. It fails only on a profile that the
-// validator should have rejected, so a hand-built scenario cannot slip through.
+// NewPlan expands a validated scenario. It fails only on what the loader
+// should have rejected or filled in (an unknown profile, a setting without
+// its default), so a hand-built scenario cannot slip through.
 func NewPlan(sc *schema.Scenario) (*Plan, error) {
+	if err := checkComplete(sc); err != nil {
+		return nil, err
+	}
 	p := &Plan{Scenario: sc}
 	for i := range sc.Stages {
 		st := &sc.Stages[i]
-		for _, name := range profileNames(st) {
+		for _, name := range st.Profile {
 			prof, ok := sc.ProfileFor(name)
 			if !ok {
 				return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
@@ -59,13 +63,6 @@ func NewPlan(sc *schema.Scenario) (*Plan, error) {
 		}
 	}
 	return p, nil
-}
-
-func profileNames(st *schema.Stage) []string {
-	if len(st.Profile) == 0 {
-		return []string{"safe"}
-	}
-	return st.Profile
 }
 
 func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
@@ -88,11 +85,10 @@ func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
 			levels = append(levels, s)
 		}
 	}
-	repeat := max(st.Repeat, 1)
 	var out []Step
 	for _, s := range levels {
-		for r := 1; r <= repeat; r++ {
-			if repeat > 1 {
+		for r := 1; r <= st.Repeat; r++ {
+			if st.Repeat > 1 {
 				s.Repeat = r
 			}
 			s.ID = StepID(st.Name, profile, s.Concurrency, s.Rate, s.Repeat, st.Search != nil)
