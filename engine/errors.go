@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/servebench/servebench/engine/server"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // ErrInterrupted is returned when the context was cancelled mid-run. The run
@@ -20,11 +21,12 @@ type RunError struct {
 	Detail string
 }
 
+// Error passes the redaction funnel: the message may quote a server.
 func (e *RunError) Error() string {
 	if e.Detail == "" {
-		return e.Err.Error()
+		return redact.Error(e.Err)
 	}
-	return e.Err.Error() + "\n" + e.Detail
+	return redact.Error(e.Err) + "\n" + redact.String(e.Detail)
 }
 
 func (e *RunError) Unwrap() error { return e.Err }
@@ -46,15 +48,15 @@ func runError(err error) *RunError {
 // the fix is in the scenario (exit code 2), not in the server's health.
 type ConfigError struct{ Err error }
 
-func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Error() string { return redact.Error(e.Err) }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // summary is the one-line form of an error that ended the run, for run.json.
 func summary(err error) string {
 	if re, ok := err.(*RunError); ok {
-		return re.Err.Error()
+		return redact.Error(re.Err)
 	}
-	return err.Error()
+	return redact.Error(err)
 }
 
 // interrupted wraps the interruption with where it happened.

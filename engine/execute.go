@@ -41,9 +41,10 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 	// whoever loaded the scenario.
 	redact.Add(sc.SecretValues()...)
 	redact.AddURL(sc.Server.URL)
-	logf := o.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
+	logf := func(string, ...any) {}
+	if o.Logf != nil {
+		// Lifecycle lines quote servers and URLs: through the funnel.
+		logf = func(format string, args ...any) { o.Logf("%s", redact.String(fmt.Sprintf(format, args...))) }
 	}
 	rec, err := newRecorder(o, logf)
 	if err != nil {

@@ -14,7 +14,7 @@ func (s *session) probeMetrics(ctx context.Context, sc *schema.Scenario, op *ope
 	if !*sc.Server.Metrics.Enabled {
 		return
 	}
-	o := scrapeOptions(sc.Server.Metrics, s.handle.URL(), s.model)
+	o := scrapeOptions(sc.Server.Metrics, s.url, s.model)
 	if ok, note := scrape.Probe(ctx, o); !ok {
 		op.notes = append(op.notes, note)
 		return

@@ -22,6 +22,7 @@ import (
 // back into the validated scenario; steps only read it.
 type session struct {
 	handle server.Handle
+	url    string // the server's base URL
 	api    schema.API
 	// model is the id /v1/models lists for model.name: the same, or with an
 	// implicit ":latest" that Ollama adds.
@@ -51,17 +52,16 @@ const stopGrace = 10 * time.Second
 // fits, one request streams. On error the server is already stopped.
 func openSession(ctx context.Context, p *Plan, dir string, follow io.Writer, logf func(string, ...any)) (*session, opening, error) {
 	sc := p.Scenario
-	s := &session{api: sc.API, seed: sc.Seed, stopTimeout: sc.Server.StopTimeout.D(), tokens: tokenPrompts(sc.API)}
+	s := newSession(sc)
 	var op opening
-	h, err := server.Start(ctx, server.Options{Server: sc.Server, RunDir: dir, FollowLog: follow,
-		Builtin: builtin(sc), Logf: logf})
+	h, err := server.Start(ctx, serverOptions(sc, dir, follow, logf))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, op, interrupted("while starting the server")
 		}
 		return nil, op, runError(fmt.Errorf("start server: %w", err))
 	}
-	s.handle = h
+	s.handle, s.url = h, h.URL()
 	op.info = h.Info()
 	if err := s.preflight(ctx, p, &op, logf); err != nil {
 		s.close(logf)
@@ -69,6 +69,18 @@ func openSession(ctx context.Context, p *Plan, dir string, follow io.Writer, log
 	}
 	s.probeMetrics(ctx, sc, &op)
 	return s, op, nil
+}
+
+// newSession is the session's settings from the scenario, before the
+// server had a say.
+func newSession(sc *schema.Scenario) *session {
+	return &session{api: sc.API, model: sc.Model.Name, seed: sc.Seed, stopTimeout: sc.Server.StopTimeout.D(),
+		tokens: tokenPrompts(sc.API)}
+}
+
+// serverOptions is how the scenario's server is started or reached.
+func serverOptions(sc *schema.Scenario, dir string, follow io.Writer, logf func(string, ...any)) server.Options {
+	return server.Options{Server: sc.Server, RunDir: dir, FollowLog: follow, Builtin: builtin(sc), Logf: logf}
 }
 
 // preflight runs server.Preflight with the probe request and keeps what it
@@ -83,7 +95,7 @@ func (s *session) preflight(ctx context.Context, p *Plan, op *opening, logf func
 		s.model = model
 		return s.probe(ctx, op)
 	}
-	info, err := server.Preflight(ctx, s.handle.URL(), sc.Model.Name, checks, probe,
+	info, err := server.Preflight(ctx, s.url, sc.Model.Name, checks, probe,
 		server.WithAuth(sc.API.APIKey, sc.API.Headers))
 	op.info = server.MergeInfo(op.info, info)
 	var me *server.ModelError
@@ -128,7 +140,7 @@ func (s *session) close(logf func(string, ...any)) {
 // connections, every value from the scenario.
 func (s *session) clientConfig(conns int) client.Config {
 	return client.Config{
-		BaseURL:   s.handle.URL(),
+		BaseURL:   s.url,
 		Endpoint:  s.api.Endpoint,
 		Model:     s.model,
 		APIKey:    s.api.APIKey,

@@ -134,12 +134,17 @@ func (r *stepRunner) stepContext(ctx context.Context, deadline time.Duration) (c
 	return sctx, cancel
 }
 
-func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
-	conns := step.Concurrency
-	if step.OpenLoop() && conns == 0 {
-		conns = schema.DefaultOpenLoopPool
+// stepConns is the client's connection pool of a step: its concurrency, or
+// for an open loop without a cap the pool schema names.
+func stepConns(step Step) int {
+	if step.OpenLoop() && step.Concurrency == 0 {
+		return schema.DefaultOpenLoopPool
 	}
-	c, err := client.New(r.sess.clientConfig(conns))
+	return step.Concurrency
+}
+
+func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
+	c, err := client.New(r.sess.clientConfig(stepConns(step)))
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
 	}
