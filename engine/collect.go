@@ -46,7 +46,7 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 		r.suspect(ctx)
 	}
 	r.fillRecord(rec, f)
-	if err := r.r.lines.Write(rec); err != nil {
+	if err := r.runner.lines.Write(rec); err != nil {
 		r.live.writeErr.CompareAndSwap(nil, &err)
 	}
 }
@@ -65,7 +65,7 @@ func (r *stepRun) suspect(ctx context.Context) {
 		defer r.checking.Store(false)
 		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
 		defer cancel()
-		_ = r.r.sess.handle.Check(cctx)
+		_ = r.runner.sess.handle.Check(cctx)
 	}()
 }
 

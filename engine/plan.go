@@ -5,7 +5,11 @@
 //
 // The data flows one way: schema.Scenario -> Plan -> Execute -> schema.Run.
 // Sub-packages each own one concern (client, load, metrics, server, sim,
-// scrape, search, prompt, results); this package only wires them together.
+// scrape, search, prompt); this package only wires them together, through
+// three parts: a session (the server, fixed once pre-flight is done), a
+// step runner (session + step -> stage result) and a recorder (stage
+// results -> judged and saved run). Every setting comes complete from
+// schema's defaults pass; the engine has no defaults of its own.
 package engine
 
 import (

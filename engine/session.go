@@ -63,7 +63,7 @@ func openSession(ctx context.Context, p *Plan, dir string, follow io.Writer, log
 	}
 	s.handle, s.url = h, h.URL()
 	op.info = h.Info()
-	if err := s.preflight(ctx, p, &op, logf); err != nil {
+	if err := s.preflight(ctx, p, &op); err != nil {
 		s.close(logf)
 		return nil, op, err
 	}
@@ -85,7 +85,7 @@ func serverOptions(sc *schema.Scenario, dir string, follow io.Writer, logf func(
 
 // preflight runs server.Preflight with the probe request and keeps what it
 // learned.
-func (s *session) preflight(ctx context.Context, p *Plan, op *opening, logf func(string, ...any)) error {
+func (s *session) preflight(ctx context.Context, p *Plan, op *opening) error {
 	sc := p.Scenario
 	var checks []server.Check
 	for _, st := range p.Steps {

@@ -38,7 +38,7 @@ type finished struct {
 // requests; the collector goroutine is the single owner of the aggregator
 // and the requests.jsonl writer, so nothing on the per-request path locks.
 type stepRun struct {
-	r      *stepRunner
+	runner *stepRunner
 	step   Step
 	client *client.Client
 	gen    *prompt.Generator
@@ -153,7 +153,7 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 		slo = step.Stage.SLO
 	}
 	sr := &stepRun{
-		r: r, step: step, client: c,
+		runner: r, step: step, client: c,
 		gen: prompt.NewGenerator(r.sess.seed ^ int64(hashID(step.ID))),
 		agg: metrics.NewAggregator(metrics.Options{
 			Percentiles:     r.percentiles,
@@ -194,7 +194,7 @@ func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
 	} else {
 		sr.live.markMeasuring(time.Now())
 	}
-	req := sr.r.sess.request(sr.gen, idx, sr.step.Lengths)
+	req := sr.runner.sess.request(sr.gen, idx, sr.step.Lengths)
 	sr.client.Do(ctx, &req, &f.res)
 	sr.out <- f
 }
