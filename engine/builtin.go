@@ -20,11 +20,7 @@ var errSimExited = errors.New("the built-in simulator stopped serving (its exit_
 // real HTTP benchmark with no GPU and nothing installed.
 func builtin(sc *schema.Scenario) func(context.Context) (server.Builtin, error) {
 	return func(context.Context) (server.Builtin, error) {
-		var b schema.Builtin
-		if sc.Server.Builtin != nil {
-			b = *sc.Server.Builtin
-		}
-		url, stop, exited, err := serveSim(sim.ConfigFrom(b, sc.Model.Name, sc.Model.MaxModelLen, sc.Seed))
+		url, stop, exited, err := serveSim(sim.ConfigFrom(*sc.Server.Builtin, sc.Model.Name, sc.Model.MaxModelLen, sc.Seed))
 		return server.Builtin{URL: url, Stop: stop, Exited: exited, ExitErr: errSimExited}, err
 	}
 }

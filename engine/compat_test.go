@@ -46,8 +46,10 @@ func TestOllamaWithDefaultSettings(t *testing.T) {
 	if sc.Model.Name != "tiny" {
 		t.Errorf("the scenario was changed: model.name is now %q", sc.Model.Name)
 	}
-	if m := run.Stages[0].Metrics; m.Completed != 3 {
-		t.Errorf("completed %d of 3: %+v", m.Completed, run.Stages[0].Failures)
+	// Ollama sends an all-zero usage object on every chunk, the real one last.
+	if m := run.Stages[0].Metrics; m.Completed != 3 || m.TotalInputTokens != 3*8 || m.TotalOutputTokens != 3*4 || m.TokenSource != "usage" {
+		t.Errorf("completed %d of 3, tokens %d in, %d out from %q: %+v", m.Completed, m.TotalInputTokens,
+			m.TotalOutputTokens, m.TokenSource, run.Stages[0].Failures)
 	}
 	notes := strings.Join(run.Notes, "\n")
 	for _, want := range []string{"live context check was skipped", "sent as text", "server has no /metrics"} {

@@ -19,6 +19,7 @@ func checkComplete(sc *schema.Scenario) error {
 		}
 	}
 	s, a := sc.Server, sc.API
+	need(s.Kind() != schema.ServerBuiltin || s.Builtin != nil, "server.builtin")
 	need(s.StopTimeout > 0, "server.stop_timeout")
 	need(s.Metrics.Enabled != nil, "server.metrics.enabled")
 	if s.Metrics.Enabled != nil && *s.Metrics.Enabled {

@@ -94,7 +94,7 @@ func TestIncompleteScenarioIsRejected(t *testing.T) {
 	if err == nil {
 		t.Fatal("NewPlan accepted a scenario without defaults")
 	}
-	for _, want := range []string{"server.stop_timeout", "server.metrics.enabled", "api.endpoint", "api.timeout",
+	for _, want := range []string{"server.builtin", "server.stop_timeout", "server.metrics.enabled", "api.endpoint", "api.timeout",
 		"api.ignore_eos", "api.stream", "api.prompt", "report.percentiles", `stage "s": profile`, `stage "s": repeat`,
 		`stage "r": distribution`, `stage "r": burstiness`} {
 		if !strings.Contains(err.Error(), want) {

@@ -62,6 +62,7 @@ func TestAttachWithoutHealthEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatalf("attach to a server without /health: %v", err)
 	}
+	t.Logf("attached in %s (ready.interval %s)", took, s.Ready.Interval)
 	defer h.Stop(context.Background())
 	if got := o.Hits("/health"); got != 1 {
 		t.Errorf("/health asked %d times, want once", got)
