@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,6 +187,8 @@ stages:
 	for _, r := range readRecords(t, dir) {
 		starts = append(starts, r.StartMS)
 	}
+	// Records are written as requests finish; arrivals are their starts, in order.
+	slices.Sort(starts)
 	var gaps []float64
 	for i := 1; i < len(starts); i++ {
 		gaps = append(gaps, starts[i]-starts[i-1])
