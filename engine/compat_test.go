@@ -97,13 +97,13 @@ stages:
   - {name: s, profile: p, concurrency: 2, duration: 60s}
   - {name: never, profile: p, concurrency: 1, requests: 1}
 `)
-	var killed time.Time
+	killed := make(chan time.Time, 1)
 	p, _ := NewPlan(sc)
-	o := Options{Plan: p, Version: "test", Observer: &actMidStage{t: t, act: func() { killed = time.Now(); k.Kill() }}}
+	o := Options{Plan: p, Version: "test", Observer: &actMidStage{t: t, act: func() { killed <- time.Now(); k.Kill() }}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	run, dir, err := Execute(ctx, o)
-	stopped := time.Since(killed)
+	stopped := time.Since(<-killed)
 	var re *RunError
 	if !errors.As(err, &re) {
 		t.Fatalf("err = %v, want a *RunError (exit 3)", err)

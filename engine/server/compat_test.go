@@ -164,11 +164,7 @@ func TestHostileAnswers(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			hits := 0
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hits++
-				c.handler(w, r)
-			}))
+			srv := httptest.NewServer(c.handler)
 			defer srv.Close()
 			err := c.run(srv.URL)
 			if err == nil {
