@@ -2,10 +2,10 @@ package engine
 
 // End-to-end tests of the features beyond the fixed-level sweep: capacity
 // search, server metrics and repeated stages, each run against the built-in
-// simulator (or a fake server) and checked in run.json and the reports.
+// simulator (or a fake server) and checked in run.json (how reports render
+// them is the reports' tests' business: engine and reports never meet).
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -114,7 +113,6 @@ stages:
 	if saved := readRunFile(t, dir); len(saved.Capacity) != 1 || len(saved.Capacity[0].Probes) != len(c.Probes) {
 		t.Errorf("run.json capacity: %+v", saved.Capacity)
 	}
-	checkReportsShowProbes(t, run, c)
 }
 
 func TestRateCapacitySearch(t *testing.T) {
@@ -196,46 +194,6 @@ func checkProbesAreStages(t *testing.T, run *schema.Run, c schema.CapacityResult
 	}
 }
 
-// checkReportsShowProbes renders the terminal, Markdown and HTML reports
-// and looks for the answer and the probe sequence in each.
-func checkReportsShowProbes(t *testing.T, run *schema.Run, c schema.CapacityResult) {
-	t.Helper()
-	seq := "probes:"
-	for _, p := range c.Probes {
-		mark := "✔"
-		if !p.Passed {
-			mark = "✗"
-		}
-		seq += fmt.Sprintf(" %v%s", p.Level, mark)
-	}
-	answer := fmt.Sprintf("max concurrency %v, first failing %v", c.Value, c.FirstFailing)
-	var term, md, html bytes.Buffer
-	if err := reports.Terminal(&term, run, "", false); err != nil {
-		t.Fatal(err)
-	}
-	if err := reports.Markdown(&md, run); err != nil {
-		t.Fatal(err)
-	}
-	if err := reports.HTML(&html, run); err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String()} {
-		if !strings.Contains(out, answer) || !strings.Contains(out, seq) {
-			t.Errorf("%s report lacks %q or %q:\n%s", name, answer, seq, out)
-		}
-	}
-	h := html.String()
-	if !strings.Contains(h, "Capacity search") || !strings.Contains(h, answer) {
-		t.Errorf("HTML report lacks the capacity answer %q", answer)
-	}
-	for i, p := range c.Probes {
-		row := fmt.Sprintf(`<td class="num">%d</td><td class="num">%v</td>`, i+1, p.Level)
-		if !strings.Contains(h, row) || !strings.Contains(h, p.StageID) {
-			t.Errorf("HTML report lacks probe %d at %v (%s)", i+1, p.Level, p.StageID)
-		}
-	}
-}
-
 func stageByID(run *schema.Run, id string) *schema.StageResult {
 	for i := range run.Stages {
 		if run.Stages[i].ID == id {
@@ -308,17 +266,6 @@ stages:
 	if th == nil || !th.Passed || th.Values["server.num_requests_running.max"] != sm.Gauges["num_requests_running"].Max {
 		t.Errorf("server threshold: %+v, gauges %+v", th, sm.Gauges)
 	}
-	var html bytes.Buffer
-	if err := reports.HTML(&html, run); err != nil {
-		t.Fatal(err)
-	}
-	h := html.String()
-	for _, caption := range []string{st.ID + ": server ratio", st.ID + ": server count"} {
-		i := strings.Index(h, "<figcaption>"+caption+"</figcaption>")
-		if i < 0 || !strings.HasPrefix(h[i+len("<figcaption>"+caption+"</figcaption>"):], "<svg") {
-			t.Errorf("HTML report has no SVG chart %q", caption)
-		}
-	}
 }
 
 func checkCounter(t *testing.T, name string, got, want, slack float64) {
@@ -339,7 +286,7 @@ stages:
     concurrency: 2
     requests: 4
 `)
-	run, dir, err := execute(t, context.Background(), sc)
+	_, dir, err := execute(t, context.Background(), sc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,13 +300,6 @@ stages:
 	t.Logf("note: %s", saved.Notes[0])
 	if saved.Stages[0].Server != nil {
 		t.Errorf("stage has server metrics from a server without /metrics: %+v", saved.Stages[0].Server)
-	}
-	var term bytes.Buffer
-	if err := reports.Terminal(&term, run, "", false); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(term.String(), saved.Notes[0]) {
-		t.Errorf("terminal report does not show the note:\n%s", term.String())
 	}
 }
 
@@ -456,31 +396,7 @@ func checkRepeatRun(t *testing.T, run *schema.Run, n int) schema.Interval {
 	if run.Passed {
 		t.Error("run passed although a threshold on repeats failed")
 	}
-	checkReportsShowRepeats(t, run, iv)
 	return iv
-}
-
-// checkReportsShowRepeats looks for the level's error-rate interval in the
-// terminal, Markdown and HTML reports.
-func checkReportsShowRepeats(t *testing.T, run *schema.Run, iv schema.Interval) {
-	t.Helper()
-	want := fmt.Sprintf("r/p/c1: %d repeats, mean ± 95%% interval:", run.Repeats[0].N)
-	rate := fmt.Sprintf("error rate %.2f ± %.2f", iv.Mean, (iv.Hi-iv.Lo)/2)
-	var term, md, html bytes.Buffer
-	if err := reports.Terminal(&term, run, "", false); err != nil {
-		t.Fatal(err)
-	}
-	if err := reports.Markdown(&md, run); err != nil {
-		t.Fatal(err)
-	}
-	if err := reports.HTML(&html, run); err != nil {
-		t.Fatal(err)
-	}
-	for name, out := range map[string]string{"terminal": term.String(), "markdown": md.String(), "html": html.String()} {
-		if !strings.Contains(out, want) || !strings.Contains(out, rate) {
-			t.Errorf("%s report lacks %q with %q:\n%s", name, want, rate, out)
-		}
-	}
 }
 
 // When even the lowest level fails there is no answer, and a threshold on it

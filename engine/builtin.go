@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/servebench/servebench/engine/server"
 	"github.com/servebench/servebench/engine/sim"
 	"github.com/servebench/servebench/schema"
 )
@@ -14,17 +15,14 @@ import (
 // exit_after fault fires: to the run it is a server that died.
 var errSimExited = errors.New("the built-in simulator stopped serving (its exit_after fault fired)")
 
-// startBuiltin serves the simulator in-process on a free loopback port. It
-// is the server of every scenario without a server block, so a new user gets
-// a real HTTP benchmark with no GPU and nothing installed.
-func (e *executor) startBuiltin(context.Context) (string, func(), error) {
-	var b schema.Builtin
-	if e.sc.Server.Builtin != nil {
-		b = *e.sc.Server.Builtin
+// builtin returns the starter of the scenario's in-process simulator, the
+// server of every scenario without a server block, so a new user gets a
+// real HTTP benchmark with no GPU and nothing installed.
+func builtin(sc *schema.Scenario) func(context.Context) (server.Builtin, error) {
+	return func(context.Context) (server.Builtin, error) {
+		url, stop, exited, err := serveSim(sim.ConfigFrom(*sc.Server.Builtin, sc.Model.Name, sc.Seed))
+		return server.Builtin{URL: url, Stop: stop, Exited: exited, ExitErr: errSimExited}, err
 	}
-	url, stop, exited, err := serveSim(sim.ConfigFrom(b, e.sc.Model.Name, e.seed))
-	e.simExited = exited
-	return url, stop, err
 }
 
 // ServeSim starts a simulator on 127.0.0.1 with a free port and returns its

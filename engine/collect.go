@@ -1,23 +1,25 @@
 package engine
 
 import (
+	"context"
 	"time"
 
 	"github.com/servebench/servebench/engine/load"
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // collect starts the step's single owner of aggregates and request records.
 // The returned channel closes when every finished request has been taken in.
-func (r *stepRun) collect() <-chan struct{} {
+func (r *stepRun) collect(ctx context.Context) <-chan struct{} {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		var s metrics.Sample
 		var rec schema.RequestRecord
 		for f := range r.out {
-			r.take(f, &s, &rec)
+			r.take(ctx, f, &s, &rec)
 			r.pool.Put(f)
 		}
 	}()
@@ -25,17 +27,46 @@ func (r *stepRun) collect() <-chan struct{} {
 }
 
 // take accounts one finished request: live counters, the aggregator (for
-// measured requests) and one requests.jsonl line.
-func (r *stepRun) take(f *finished, s *metrics.Sample, rec *schema.RequestRecord) {
+// measured requests) and one requests.jsonl line. A request that could not
+// reach the server makes the session check whether the server is gone.
+func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec *schema.RequestRecord) {
+	if f.res.Err != nil {
+		// The message quotes the server; every secret the run knows is
+		// hidden before it reaches the results (defence in depth: the
+		// client hides what it knows too).
+		f.res.Err.Message = redact.String(f.res.Err.Message)
+	}
 	r.fillSample(s, f)
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
 		r.live.add(f.res.Err != nil)
 	}
+	if f.res.Err != nil && (f.res.Err.Kind == schema.FailConnRefused || f.res.Err.Kind == schema.FailConnReset) {
+		r.unreachable.Add(1)
+		r.suspect(ctx)
+	}
 	r.fillRecord(rec, f)
-	if err := r.e.lines.Write(rec); err != nil {
+	if err := r.runner.lines.Write(rec); err != nil {
 		r.live.writeErr.CompareAndSwap(nil, &err)
 	}
+}
+
+// suspect checks in the background, one check at a time, whether the
+// server is gone. A gone server closes Died, which cancels the stage at
+// once: the remaining requests are not fired at a dead port and averaged
+// in as failures.
+func (r *stepRun) suspect(ctx context.Context) {
+	if !r.checking.CompareAndSwap(false, true) {
+		return
+	}
+	r.checks.Add(1)
+	go func() {
+		defer r.checks.Done()
+		defer r.checking.Store(false)
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		defer cancel()
+		_ = r.runner.sess.handle.Check(cctx)
+	}()
 }
 
 func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
@@ -115,7 +146,11 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	if step.OpenLoop() {
 		st.Distribution, st.Burstiness = step.Stage.Distribution, step.Stage.Burstiness
 	}
-	st.Client.Bottleneck = bottleneck(st, window)
+	var warning string
+	st.Client.Bottleneck, warning = bottleneck(st, window)
+	if warning != "" {
+		st.Warnings = append(st.Warnings, warning)
+	}
 	if p := r.live.writeErr.Load(); p != nil {
 		st.Warnings = append(st.Warnings, "requests.jsonl is incomplete: "+(*p).Error())
 	}

@@ -30,15 +30,20 @@ type fakeServer struct {
 
 func startFake(t *testing.T, f *fakeServer) string {
 	t.Helper()
+	srv := httptest.NewServer(f.handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// handler serves /health, /v1/models and streaming /v1/completions as vLLM does.
+func (f *fakeServer) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"object":"list","data":[{"id":"fake","object":"model","root":"fake-root","max_model_len":%d}]}`, f.maxModelLen)
 	})
 	mux.HandleFunc("POST /v1/completions", f.complete)
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv.URL
+	return mux
 }
 
 func (f *fakeServer) complete(w http.ResponseWriter, r *http.Request) {

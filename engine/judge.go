@@ -8,41 +8,32 @@ import (
 // the stage's own, `when` filters permitting). Thresholds on the capacity
 // answer wait for the search to end (judgeCapacity), thresholds on repeat
 // intervals for the last repeat of the level (judgeRepeats).
-func (e *executor) evaluate(st *schema.StageResult) []schema.ThresholdResult {
-	return e.evaluateWhere(st, func(th *schema.CompiledThreshold) bool {
-		return !readsCapacity(th) && !readsRepeats(th)
-	})
+func (r *recorder) evaluate(st *schema.StageResult) []schema.ThresholdResult {
+	return r.evaluateScope(st, schema.ScopeStage)
 }
 
-// judgeCapacity evaluates the thresholds that read `capacity.` once the run
-// knows the answer, against the stage that gave it.
-func (e *executor) judgeCapacity(st *schema.StageResult) {
-	st.Thresholds = append(st.Thresholds, e.evaluateWhere(st, readsCapacity)...)
+// judgeCapacity evaluates the thresholds on the capacity answer once the
+// run knows it, against the stage that gave it.
+func (r *recorder) judgeCapacity(st *schema.StageResult) {
+	st.Thresholds = append(st.Thresholds, r.evaluateScope(st, schema.ScopeCapacity)...)
 }
 
-// judgeRepeats evaluates the thresholds that read `repeats.` (and not
-// `capacity.`, which judgeCapacity owns) on the last repeat of a level, once
-// run.Repeats holds the summary of every repeat.
-func (e *executor) judgeRepeats(st *schema.StageResult) {
-	st.Thresholds = append(st.Thresholds, e.evaluateWhere(st, func(th *schema.CompiledThreshold) bool {
-		return readsRepeats(th)
-	})...)
+// judgeRepeats evaluates the thresholds on repeat intervals on the last
+// repeat of a level, once run.Repeats holds the summary of every repeat.
+func (r *recorder) judgeRepeats(st *schema.StageResult) {
+	st.Thresholds = append(st.Thresholds, r.evaluateScope(st, schema.ScopeRepeats)...)
 }
 
-// evaluateWhere runs the thresholds of the stage that keep selects.
-func (e *executor) evaluateWhere(st *schema.StageResult, keep func(*schema.CompiledThreshold) bool) []schema.ThresholdResult {
+// evaluateScope runs the thresholds of the stage whose scope is scope.
+func (r *recorder) evaluateScope(st *schema.StageResult, scope string) []schema.ThresholdResult {
 	var out []schema.ThresholdResult
-	for _, th := range e.thresholds {
-		if !th.AppliesTo(st.Stage) || !keep(th) {
+	for _, th := range r.thresholds {
+		if th.Scope != scope || !th.AppliesTo(st.Stage) {
 			continue
 		}
-		if res, applies := th.Evaluate(st, e.result); applies {
+		if res, applies := th.Evaluate(st, r.run); applies {
 			out = append(out, res)
 		}
 	}
 	return out
 }
-
-func readsCapacity(th *schema.CompiledThreshold) bool { return th.Scope == schema.ScopeCapacity }
-
-func readsRepeats(th *schema.CompiledThreshold) bool { return th.Scope == schema.ScopeRepeats }

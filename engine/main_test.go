@@ -7,31 +7,32 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/servebench/servebench/engine/internal/testexec"
 	"github.com/servebench/servebench/engine/sim"
 )
 
-// TestMain lets the test binary play a server process: with
-// SERVEBENCH_TEST_SIM=<port>:<exit after> it serves the simulator and exits
-// with status 1 after that many requests, the way Go's own os/exec tests
-// re-execute themselves as helper processes.
+// TestMain lets the test binary play a server process (see testexec): the
+// "sim" helper serves the simulator and exits with status 1 after a number
+// of requests.
 func TestMain(m *testing.M) {
-	if spec := os.Getenv("SERVEBENCH_TEST_SIM"); spec != "" {
-		os.Exit(serveSimChild(spec))
-	}
-	os.Exit(m.Run())
+	testexec.Main(m, map[string]testexec.Helper{"sim": serveSimChild, "execute": executeChild})
 }
 
-func serveSimChild(spec string) int {
-	port, after, _ := strings.Cut(spec, ":")
-	n, _ := strconv.Atoi(after)
+// serveSimChild serves the simulator on 127.0.0.1:args[0] and exits after
+// args[1] requests.
+func serveSimChild(args []string) int {
+	if len(args) != 2 {
+		fmt.Println("sim helper: want PORT EXIT_AFTER, got", args)
+		return 2
+	}
+	n, _ := strconv.Atoi(args[1])
 	cfg := sim.DefaultConfig()
 	cfg.Model, cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = "child", time.Millisecond, time.Microsecond, time.Microsecond
 	cfg.Faults.ExitAfter = n
-	err := sim.ListenAndServe(context.Background(), "127.0.0.1:"+port, cfg, os.Stdout)
+	err := sim.ListenAndServe(context.Background(), "127.0.0.1:"+args[0], cfg, os.Stdout)
 	if errors.Is(err, sim.ErrExited) {
 		fmt.Println("child: exiting after", n, "requests")
 		return 1

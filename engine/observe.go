@@ -8,7 +8,7 @@ import (
 )
 
 // Observer is told where the run is, for progress displays. Calls come from
-// the executor goroutine; Live is updated concurrently and read atomically.
+// Execute's goroutine; Live is updated concurrently and read atomically.
 type Observer interface {
 	StepStarted(step Step, index, total int, live *Live)
 	StepFinished(st *schema.StageResult)
@@ -58,9 +58,10 @@ type nopObserver struct{}
 func (nopObserver) StepStarted(Step, int, int, *Live) {}
 func (nopObserver) StepFinished(*schema.StageResult)  {}
 
-func (e *executor) observe() Observer {
-	if e.o.Observer == nil {
+// observer is o, or silence when o is nil.
+func observer(o Observer) Observer {
+	if o == nil {
 		return nopObserver{}
 	}
-	return e.o.Observer
+	return o
 }

@@ -5,7 +5,11 @@
 //
 // The data flows one way: schema.Scenario -> Plan -> Execute -> schema.Run.
 // Sub-packages each own one concern (client, load, metrics, server, sim,
-// scrape, search, prompt, results); this package only wires them together.
+// scrape, search, prompt); this package only wires them together, through
+// three parts: a session (the server, fixed once pre-flight is done), a
+// step runner (session + step -> stage result) and a recorder (stage
+// results -> judged and saved run). Every setting comes complete from
+// schema's defaults pass; the engine has no defaults of its own.
 package engine
 
 import (
@@ -44,13 +48,17 @@ func (s Step) IsSearch() bool { return s.Stage.Search != nil }
 // OpenLoop reports whether requests are paced by a rate.
 func (s Step) OpenLoop() bool { return s.Rate > 0 }
 
-// NewPlan expands a validated scenario. It fails only on a profile that the
-// validator should have rejected, so a hand-built scenario cannot slip through.
+// NewPlan expands a validated scenario. It fails only on what the loader
+// should have rejected or filled in (an unknown profile, a setting without
+// its default), so a hand-built scenario cannot slip through.
 func NewPlan(sc *schema.Scenario) (*Plan, error) {
+	if err := checkComplete(sc); err != nil {
+		return nil, err
+	}
 	p := &Plan{Scenario: sc}
 	for i := range sc.Stages {
 		st := &sc.Stages[i]
-		for _, name := range profileNames(st) {
+		for _, name := range st.Profile {
 			prof, ok := sc.ProfileFor(name)
 			if !ok {
 				return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
@@ -59,13 +67,6 @@ func NewPlan(sc *schema.Scenario) (*Plan, error) {
 		}
 	}
 	return p, nil
-}
-
-func profileNames(st *schema.Stage) []string {
-	if len(st.Profile) == 0 {
-		return []string{"safe"}
-	}
-	return st.Profile
 }
 
 func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
@@ -88,11 +89,10 @@ func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
 			levels = append(levels, s)
 		}
 	}
-	repeat := max(st.Repeat, 1)
 	var out []Step
 	for _, s := range levels {
-		for r := 1; r <= repeat; r++ {
-			if repeat > 1 {
+		for r := 1; r <= st.Repeat; r++ {
+			if st.Repeat > 1 {
 				s.Repeat = r
 			}
 			s.ID = StepID(st.Name, profile, s.Concurrency, s.Rate, s.Repeat, st.Search != nil)

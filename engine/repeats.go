@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
@@ -49,30 +48,27 @@ func summarizeLevel(key string, ms []*schema.Metrics) schema.RepeatSummary {
 // saved mid-run already carries the intervals so far. After the last repeat
 // of a level it judges the thresholds that read `repeats.` on that repeat:
 // only then is every repeat of the level known. st is not yet in the run.
-func (e *executor) afterRepeat(step Step, st *schema.StageResult) {
+func (r *recorder) afterRepeat(step Step, st *schema.StageResult) {
 	if step.Repeat == 0 {
-		e.noteUnrepeated(step)
+		r.noteUnrepeated(step)
 		return
 	}
-	stages := append(e.result.Stages[:len(e.result.Stages):len(e.result.Stages)], *st)
-	e.result.Repeats = summarizeRepeats(stages)
+	stages := append(r.run.Stages[:len(r.run.Stages):len(r.run.Stages)], *st)
+	r.run.Repeats = summarizeRepeats(stages)
 	if step.Repeat == step.Stage.Repeat && st.Status == schema.StatusCompleted {
-		e.judgeRepeats(st)
+		r.judgeRepeats(st)
 	}
 }
 
 // noteUnrepeated says in the run when a threshold on `repeats.` applies to a
 // stage that does not repeat: it is never judged there, and a silent skip
 // would read as a pass.
-func (e *executor) noteUnrepeated(step Step) {
-	for _, th := range e.thresholds {
-		if !th.AppliesTo(step.Stage.Name) || !readsRepeats(th) {
+func (r *recorder) noteUnrepeated(step Step) {
+	for _, th := range r.thresholds {
+		if th.Scope != schema.ScopeRepeats || !th.AppliesTo(step.Stage.Name) {
 			continue
 		}
-		note := fmt.Sprintf("threshold %q reads repeats.* but stage %q does not repeat (set repeat or --repeat): not evaluated there",
-			th.Expr, step.Stage.Name)
-		if !slices.Contains(e.result.Notes, note) {
-			e.result.Notes = append(e.result.Notes, note)
-		}
+		r.note(fmt.Sprintf("threshold %q reads repeats.* but stage %q does not repeat (set repeat or --repeat): not evaluated there",
+			th.Expr, step.Stage.Name))
 	}
 }

@@ -17,27 +17,42 @@ const (
 	maxCPUShare       = 0.90 // client CPU seconds / (wall seconds * cores)
 )
 
-// bottleneck explains when the client, not the server, limited a stage.
-func bottleneck(st *schema.StageResult, window time.Duration) string {
+// bottleneck explains when the client, not the server, limited a stage. An
+// open loop whose requests left late because its own max_concurrency cap
+// was full was held by the cap and the server behind it, not by the client:
+// that gets a warning instead, so a slow server is never blamed on the client.
+func bottleneck(st *schema.StageResult, window time.Duration) (client, warning string) {
 	c := st.Client
 	if window <= 0 {
-		return ""
+		return "", ""
 	}
 	if share := c.CPUSeconds / (window.Seconds() * float64(runtime.NumCPU())); share > maxCPUShare {
-		return fmt.Sprintf("client CPU was %.0f%% of all cores: numbers include client overhead", share*100)
+		return fmt.Sprintf("client CPU was %.0f%% of all cores: numbers include client overhead", share*100), ""
 	}
 	if st.Rate > 0 {
-		if p99, ok := c.SendLag.P(99); ok && p99 > maxSendLagP99MS {
-			return fmt.Sprintf("requests left %.1f ms late (p99) against their schedule: the client could not keep the rate", p99)
+		p99, ok := c.SendLag.P(99)
+		switch {
+		case !ok || p99 <= maxSendLagP99MS:
+			return "", ""
+		case capFull(st):
+			return "", fmt.Sprintf("requests left %.1f ms late (p99) because max_concurrency %d was full: "+
+				"the server did not finish requests fast enough to keep %g req/s under this cap (the client kept up)",
+				p99, st.Concurrency, st.Rate)
 		}
-		return ""
+		return fmt.Sprintf("requests left %.1f ms late (p99) against their schedule: the client could not keep the rate", p99), ""
 	}
 	want := float64(min(c.TargetConcurrency, st.Metrics.Sent))
 	if want > 0 && c.AchievedConcurrency < want*minConcurrencyPct && st.Metrics.Sent >= 4*c.TargetConcurrency {
 		return fmt.Sprintf("achieved concurrency %.1f of %d: the client could not keep requests in flight",
-			c.AchievedConcurrency, c.TargetConcurrency)
+			c.AchievedConcurrency, c.TargetConcurrency), ""
 	}
-	return ""
+	return "", ""
+}
+
+// capFull reports whether an open loop's max_concurrency cap was reached:
+// then a request could wait for a free slot, and its send lag is the cap's.
+func capFull(st *schema.StageResult) bool {
+	return st.Concurrency > 0 && st.Client.MaxInFlight >= st.Concurrency
 }
 
 // cpuTime is the user+system CPU time of this process so far.

@@ -10,41 +10,35 @@ import (
 
 // probeMetrics asks once whether the server exposes Prometheus metrics; a
 // server without them gets a note in the run, never an error.
-func (e *executor) probeMetrics(ctx context.Context) {
-	m := e.sc.Server.Metrics
-	if m.Enabled != nil && !*m.Enabled {
+func (s *session) probeMetrics(ctx context.Context, sc *schema.Scenario, op *opening) {
+	if !*sc.Server.Metrics.Enabled {
 		return
 	}
-	ok, note := scrape.Probe(ctx, e.scrapeOptions())
-	e.scrapeOK = ok
-	if !ok {
-		e.result.Notes = append(e.result.Notes, note)
+	o := scrapeOptions(sc.Server.Metrics, s.url, s.model)
+	if ok, note := scrape.Probe(ctx, o); !ok {
+		op.notes = append(op.notes, note)
+		return
 	}
+	s.scrape = &o
 }
 
-func (e *executor) scrapeOptions() scrape.Options {
-	m := e.sc.Server.Metrics
-	path := m.Path
-	if path == "" {
-		path = "/metrics"
-	}
-	return scrape.Options{
-		URL:      strings.TrimSuffix(e.handle.URL(), "/") + path,
-		Interval: m.Interval.D(),
-		Model:    e.sc.Model.Name,
-	}
+// scrapeOptions says where and how often the server's metrics are scraped.
+func scrapeOptions(m schema.Scrape, baseURL, model string) scrape.Options {
+	return scrape.Options{URL: strings.TrimSuffix(baseURL, "/") + m.Path, Interval: m.Interval.D(), Model: model}
 }
 
-func (e *executor) startScrape(ctx context.Context) *scrape.Scraper {
-	if !e.scrapeOK {
+// startScrape scrapes the server during a stage when the session found
+// metrics worth scraping; nil otherwise.
+func (s *session) startScrape(ctx context.Context) *scrape.Scraper {
+	if s.scrape == nil {
 		return nil
 	}
-	return scrape.Start(ctx, e.scrapeOptions())
+	return scrape.Start(ctx, *s.scrape)
 }
 
-func (e *executor) stopScrape(s *scrape.Scraper) *schema.ServerMetrics {
-	if s == nil {
+func stopScrape(sc *scrape.Scraper) *schema.ServerMetrics {
+	if sc == nil {
 		return nil
 	}
-	return s.Stop()
+	return sc.Stop()
 }

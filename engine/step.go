@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/servebench/servebench/engine/client"
@@ -13,6 +14,19 @@ import (
 	"github.com/servebench/servebench/engine/prompt"
 	"github.com/servebench/servebench/schema"
 )
+
+// stepRunner measures one step at a time against the session: session +
+// step -> stage result. It exists to keep the measuring apart from the
+// judging and the saving (the recorder's): it holds nothing between steps
+// but what every step writes to (requests.jsonl, the observer) and the
+// scenario's measuring settings.
+type stepRunner struct {
+	sess        *session
+	lines       *schema.RequestLog
+	obs         Observer
+	percentiles []float64
+	slo         *schema.SLO // the scenario's; a stage's own wins
+}
 
 // finished is what a worker hands to the collector: one request, done.
 type finished struct {
@@ -24,7 +38,7 @@ type finished struct {
 // requests; the collector goroutine is the single owner of the aggregator
 // and the requests.jsonl writer, so nothing on the per-request path locks.
 type stepRun struct {
-	e      *executor
+	runner *stepRunner
 	step   Step
 	client *client.Client
 	gen    *prompt.Generator
@@ -33,58 +47,75 @@ type stepRun struct {
 	pool   sync.Pool
 	live   *Live
 	start  time.Time // origin of RequestRecord.StartMS: the step's start, warmup included
+	// unreachable counts requests that could not reach the server
+	// (connection refused or reset): a dead server, or one bad request.
+	unreachable atomic.Int64
+	checking    atomic.Bool // a liveness check is in flight
+	checks      sync.WaitGroup
 }
 
-// runStep measures one step. It returns a result for every step that
-// started, even when it was cut short, so nothing measured is lost.
-func (e *executor) runStep(ctx context.Context, step Step, i, total int) (*schema.StageResult, error) {
-	sctx, cancel := e.stepContext(ctx, step.Stage.Deadline.D())
-	defer cancel()
-	r, err := e.newStepRun(step)
-	if err != nil {
-		return nil, &RunError{Err: err}
+// run measures one step. It returns a result for every step that started,
+// even when it was cut short, so nothing measured is lost; the result's
+// status says how it ended, its thresholds are the recorder's business.
+func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.StageResult, error) {
+	if err := r.sess.handle.ExitErr(); err != nil {
+		return nil, runError(fmt.Errorf("before stage %s: %w", step.ID, err))
 	}
-	defer r.client.Close()
-	e.observe().StepStarted(step, i, total, r.live)
-	scr := e.startScrape(sctx)
+	sctx, cancel := r.stepContext(ctx, step.Stage.Deadline.D())
+	defer cancel()
+	sr, err := r.newStepRun(step)
+	if err != nil {
+		return nil, runError(err)
+	}
+	defer sr.client.Close()
+	r.obs.StepStarted(step, i, total, sr.live)
+	scr := r.sess.startScrape(sctx)
 	cpu0 := cpuTime()
-	r.start = time.Now() // before the collector starts: it only reads it
-	done := r.collect()
-	stats := load.Run(sctx, e.loadSpec(step), r.job)
-	close(r.out)
+	sr.start = time.Now() // before the collector starts: it only reads it
+	done := sr.collect(sctx)
+	stats := load.Run(sctx, loadSpec(step, r.sess.seed), sr.job)
+	close(sr.out)
 	<-done
-	st := r.result(stats, cpuTime()-cpu0)
-	st.Server = e.stopScrape(scr)
-	return e.judge(ctx, step, st)
+	sr.checks.Wait()
+	st := sr.result(stats, cpuTime()-cpu0)
+	st.Server = stopScrape(scr)
+	return st, r.ended(ctx, sr, st)
 }
 
-// judge sets the stage status from how it ended and evaluates thresholds.
-func (e *executor) judge(ctx context.Context, step Step, st *schema.StageResult) (*schema.StageResult, error) {
-	var err error
-	switch {
-	case e.serverDied():
-		st.Status, st.StopReason = schema.StatusFailed, e.exitErr().Error()
-		err = &RunError{Err: fmt.Errorf("stage %s: %w", st.ID, e.exitErr())}
+// ended sets the stage's status from how it ended. A stage whose requests
+// could not reach the server asks whether the server is gone before it is
+// called completed, so a death is blamed on the stage it happened in.
+func (r *stepRunner) ended(ctx context.Context, sr *stepRun, st *schema.StageResult) error {
+	if sr.unreachable.Load() > 0 && ctx.Err() == nil {
+		cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+		_ = r.sess.handle.Check(cctx)
+		cancel()
+	}
+	switch died := r.sess.handle.ExitErr(); {
+	case died != nil:
+		st.Status, st.StopReason = schema.StatusFailed, died.Error()
+		return runError(fmt.Errorf("stage %s: %w", st.ID, died))
 	case ctx.Err() != nil:
 		st.Status, st.StopReason = schema.StatusInterrupted, "interrupted by the user"
-		err = fmt.Errorf("%w during stage %s", ErrInterrupted, st.ID)
-	default:
-		st.Status = schema.StatusCompleted
-		// Neither the user nor a dead server cancelled it: the deadline did.
-		if d := step.Stage.Deadline; d > 0 && st.StopReason == load.StopCanceled {
-			st.StopReason = "stage deadline reached"
-			st.Warnings = append(st.Warnings, fmt.Sprintf("the stage hit its deadline of %s: requests in flight were cut off", d))
-		}
-		st.Thresholds = e.evaluate(st)
+		return interrupted("during stage " + st.ID)
 	}
-	e.observe().StepFinished(st)
-	return st, err
+	st.Status = schema.StatusCompleted
+	// Neither the user nor a dead server cancelled it: the deadline did.
+	if d := sr.step.Stage.Deadline; d > 0 && st.StopReason == load.StopCanceled {
+		st.StopReason = "stage deadline reached"
+		st.Warnings = append(st.Warnings, fmt.Sprintf("the stage hit its deadline of %s: requests in flight were cut off", d))
+	}
+	return nil
 }
+
+// checkTimeout bounds a liveness check: a refused connection, then the
+// time a started process is given to be seen exiting.
+const checkTimeout = 10 * time.Second
 
 // stepContext is cancelled by the caller, by the server dying or by the
 // stage deadline, whichever comes first, so a dead or stuck server ends the
 // stage at once instead of holding the run hostage.
-func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (context.Context, context.CancelFunc) {
+func (r *stepRunner) stepContext(ctx context.Context, deadline time.Duration) (context.Context, context.CancelFunc) {
 	sctx, cancel := context.WithCancel(ctx)
 	if deadline > 0 {
 		var cancelT context.CancelFunc
@@ -92,12 +123,10 @@ func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (con
 		cancelW := cancel
 		cancel = func() { cancelT(); cancelW() }
 	}
-	died, simExited := e.handle.Died(), e.simExited
+	died := r.sess.handle.Died()
 	go func() {
 		select {
 		case <-died:
-			cancel()
-		case <-simExited:
 			cancel()
 		case <-sctx.Done():
 		}
@@ -105,53 +134,41 @@ func (e *executor) stepContext(ctx context.Context, deadline time.Duration) (con
 	return sctx, cancel
 }
 
-// serverDied reports whether the server process exited, or the built-in
-// simulator stopped serving, before the run was done with it.
-func (e *executor) serverDied() bool {
-	select {
-	case <-e.handle.Died():
-		return true
-	case <-e.simExited:
-		return true
-	default:
-		return false
+// stepConns is the client's connection pool of a step: its concurrency, or
+// for an open loop without a cap the pool schema names.
+func stepConns(step Step) int {
+	if step.OpenLoop() && step.Concurrency == 0 {
+		return schema.DefaultOpenLoopPool
 	}
+	return step.Concurrency
 }
 
-// exitErr says how the server died: exit status and log tail of a process.
-func (e *executor) exitErr() error {
-	if err := e.handle.ExitErr(); err != nil {
-		return err
-	}
-	return errSimExited
-}
-
-func (e *executor) newStepRun(step Step) (*stepRun, error) {
-	conns := step.Concurrency
-	if step.OpenLoop() && conns == 0 {
-		conns = 256
-	}
-	c, err := client.New(e.clientConfig(e.handle.URL(), conns))
+func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
+	c, err := client.New(r.sess.clientConfig(stepConns(step)))
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
 	}
-	r := &stepRun{
-		e: e, step: step, client: c,
-		gen: prompt.NewGenerator(e.seed ^ int64(hashID(step.ID))),
+	slo := r.slo
+	if step.Stage.SLO != nil {
+		slo = step.Stage.SLO
+	}
+	sr := &stepRun{
+		runner: r, step: step, client: c,
+		gen: prompt.NewGenerator(r.sess.seed ^ int64(hashID(step.ID))),
 		agg: metrics.NewAggregator(metrics.Options{
-			Percentiles:     e.percentiles(),
-			SLO:             e.slo(step),
+			Percentiles:     r.percentiles,
+			SLO:             slo,
 			RequestedInput:  step.Lengths.Input,
 			RequestedOutput: step.Lengths.Output,
 		}),
 		out:  make(chan *finished, 1024),
 		live: &Live{Total: step.Requests, Duration: step.Duration},
 	}
-	r.pool.New = func() any { return new(finished) }
-	return r, nil
+	sr.pool.New = func() any { return new(finished) }
+	return sr, nil
 }
 
-func (e *executor) loadSpec(step Step) load.Spec {
+func loadSpec(step Step, seed int64) load.Spec {
 	spec := load.Spec{
 		Concurrency: step.Concurrency,
 		Requests:    step.Requests,
@@ -162,38 +179,24 @@ func (e *executor) loadSpec(step Step) load.Spec {
 	if step.OpenLoop() {
 		// The pacer error was ruled out by validation (known distribution).
 		spec.Pacer, _ = load.NewPacer(step.Stage.Distribution, step.Rate, step.Stage.Burstiness,
-			e.seed^int64(hashID(step.ID)))
+			seed^int64(hashID(step.ID)))
 	}
 	return spec
 }
 
 // job performs one request on a worker goroutine and hands it over.
-func (r *stepRun) job(ctx context.Context, t load.Ticket) {
-	f := r.pool.Get().(*finished)
+func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
+	f := sr.pool.Get().(*finished)
 	f.ticket = t
 	idx := t.Index
 	if t.Warmup {
 		idx = -1 - t.Index
 	} else {
-		r.live.markMeasuring(time.Now())
+		sr.live.markMeasuring(time.Now())
 	}
-	req := r.e.request(r.gen, idx, r.step.Lengths)
-	r.client.Do(ctx, &req, &f.res)
-	r.out <- f
-}
-
-func (e *executor) percentiles() []float64 {
-	if len(e.sc.Report.Percentiles) > 0 {
-		return e.sc.Report.Percentiles
-	}
-	return schema.DefaultPercentiles
-}
-
-func (e *executor) slo(step Step) *schema.SLO {
-	if step.Stage.SLO != nil {
-		return step.Stage.SLO
-	}
-	return e.sc.SLO
+	req := sr.runner.sess.request(sr.gen, idx, sr.step.Lengths)
+	sr.client.Do(ctx, &req, &f.res)
+	sr.out <- f
 }
 
 func hashID(s string) uint64 {

@@ -13,7 +13,7 @@ import (
 const (
 	ExitOK          = 0   // every threshold held
 	ExitThreshold   = 1   // a threshold (or compare --fail-on) failed
-	ExitInvalid     = 2   // the scenario or the command line is invalid
+	ExitInvalid     = 2   // the scenario or the command line is invalid, or does not fit the server (a model it does not serve)
 	ExitRunFailed   = 3   // the run could not complete: server did not start, died, unreachable
 	ExitInterrupted = 130 // interrupted; partial results are saved and reported
 )
@@ -47,12 +47,13 @@ func exitCode(err error) int {
 	var ee *exitError
 	var diags *schema.Diagnostics
 	var runErr *engine.RunError
+	var configErr *engine.ConfigError
 	switch {
 	case err == nil:
 		return exitCodeOverride
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &diags):
+	case errors.As(err, &diags), errors.As(err, &configErr):
 		return ExitInvalid
 	case errors.Is(err, engine.ErrInterrupted):
 		return ExitInterrupted

@@ -7,6 +7,9 @@ import (
 	"math"
 	"net/http"
 
+	"github.com/servebench/servebench/engine/httpx"
+	"github.com/servebench/servebench/schema/redact"
+
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
@@ -20,8 +23,11 @@ const maxBody = 16 << 20
 // rather than OpenMetrics or protobuf.
 const acceptHeader = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
 
-// statusError is a non-200 answer.
-type statusError struct{ code int }
+// statusError is a non-200 answer; location is set for a redirect.
+type statusError struct {
+	code     int
+	location string
+}
 
 func (e statusError) Error() string { return fmt.Sprintf("HTTP status %d", e.code) }
 
@@ -38,14 +44,18 @@ func fetch(ctx context.Context, o Options) (snapshot, error) {
 		return snapshot{}, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Accept", acceptHeader)
-	resp, err := o.Client.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return snapshot{}, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxBody))
-		return snapshot{}, statusError{resp.StatusCode}
+		se := statusError{code: resp.StatusCode}
+		if loc, ok := httpx.Redirect(resp); ok {
+			se.location = redact.Excerpt(loc, 200)
+		}
+		return snapshot{}, se
 	}
 	fams, err := parse(io.LimitReader(resp.Body, maxBody))
 	if err != nil {

@@ -19,41 +19,49 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/servebench/servebench/engine/httpx"
+	"github.com/servebench/servebench/schema/redact"
 )
 
-// Defaults applied when an Options field is zero.
+// minTimeout and maxTimeout bound one scrape: a scrape may take up to one
+// interval, but never less than minTimeout nor more than maxTimeout, so a
+// hung server cannot stall Stop.
 const (
-	// DefaultInterval matches the scenario default (metrics.interval: 1s).
-	DefaultInterval = time.Second
-	// minTimeout and maxTimeout bound one scrape: a scrape may take up to one
-	// interval, but never less than minTimeout nor more than maxTimeout, so a
-	// hung server cannot stall Stop.
 	minTimeout = time.Second
 	maxTimeout = 10 * time.Second
 )
 
-// Options say where and how often to scrape.
+// httpClient sends every scrape with the rules of engine/httpx: no proxy
+// from the environment, redirects reported, never followed.
+var httpClient = httpx.NewClient(httpx.Options{MaxConns: 1})
+
+// Options say where and how often to scrape. Both URL and Interval come
+// from the scenario (schema's defaults pass fills them); zero values are
+// rejected, never replaced.
 type Options struct {
 	// URL is the full URL of the metrics endpoint, e.g. http://127.0.0.1:8000/metrics.
 	URL string
-	// Interval between scrapes; zero means DefaultInterval.
+	// Interval between scrapes.
 	Interval time.Duration
-	// Client sends the requests; nil means http.DefaultClient.
-	Client *http.Client
 	// Model keeps only samples whose model_name label equals it; samples
 	// without the label are always kept. Empty keeps everything.
 	Model string
 }
 
-// withDefaults fills the zero fields of o.
-func (o Options) withDefaults() Options {
+// check rejects incomplete options.
+func (o Options) check() error {
+	var errs []error
+	if o.URL == "" {
+		errs = append(errs, errors.New("no URL"))
+	}
 	if o.Interval <= 0 {
-		o.Interval = DefaultInterval
+		errs = append(errs, fmt.Errorf("interval %s is not positive", o.Interval))
 	}
-	if o.Client == nil {
-		o.Client = http.DefaultClient
+	if len(errs) > 0 {
+		return fmt.Errorf("scrape settings incomplete (%w)", errors.Join(errs...))
 	}
-	return o
+	return nil
 }
 
 // timeout is how long one scrape may take.
@@ -70,7 +78,9 @@ const notCollected = "server metrics not collected"
 // not speak the Prometheus text format, or exposes none of the known metrics.
 // note then says why, in words fit for a report.
 func Probe(ctx context.Context, o Options) (ok bool, note string) {
-	o = o.withDefaults()
+	if err := o.check(); err != nil {
+		return false, fmt.Sprintf("%v: %s", err, notCollected)
+	}
 	ctx, cancel := context.WithTimeout(ctx, o.timeout())
 	defer cancel()
 	snap, err := fetch(ctx, o)
@@ -78,22 +88,26 @@ func Probe(ctx context.Context, o Options) (ok bool, note string) {
 		return false, probeNote(o.URL, err)
 	}
 	if snap.empty() {
-		return false, fmt.Sprintf("server metrics at %q include none of the known vLLM, SGLang or TGI metrics: %s", o.URL, notCollected)
+		return false, fmt.Sprintf("server metrics at %q include none of the known vLLM, SGLang or TGI metrics: %s", redact.URL(o.URL), notCollected)
 	}
 	return true, ""
 }
 
 // probeNote explains a failed probe, naming the common cases plainly.
-func probeNote(url string, err error) string {
+func probeNote(rawURL string, err error) string {
+	url := redact.URL(rawURL)
 	var se statusError
 	switch {
+	case errors.As(err, &se) && se.location != "":
+		return fmt.Sprintf("server metrics at %q answered %d, redirected to %q (redirects are not followed): %s",
+			url, se.code, se.location, notCollected)
 	case errors.As(err, &se) && se.code == http.StatusNotFound:
 		return fmt.Sprintf("server has no /metrics (404 at %q): %s", url, notCollected)
 	case errors.As(err, &se):
 		return fmt.Sprintf("server metrics at %q answered %d: %s", url, se.code, notCollected)
 	case errors.As(err, new(parseError)):
-		return fmt.Sprintf("server metrics at %q are not in the Prometheus text format (%v): %s", url, err, notCollected)
+		return fmt.Sprintf("server metrics at %q are not in the Prometheus text format (%s): %s", url, redact.Excerpt(err.Error(), 200), notCollected)
 	default:
-		return fmt.Sprintf("server metrics at %q unreachable (%v): %s", url, err, notCollected)
+		return fmt.Sprintf("server metrics at %q unreachable (%s): %s", url, redact.Error(err), notCollected)
 	}
 }

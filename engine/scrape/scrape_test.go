@@ -18,12 +18,18 @@ func TestProbe(t *testing.T) {
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closedURL := closed.URL + "/metrics"
 	closed.Close()
+	followed := 0
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { followed++ }))
+	defer target.Close()
+	redirecting := httptest.NewServer(http.RedirectHandler(target.URL+"/metrics", http.StatusFound))
+	defer redirecting.Close()
 	tests := []struct {
-		name   string
-		url    string
-		body   string // served with status 200 when set
-		ok     bool
-		inNote string
+		name     string
+		url      string
+		body     string        // served with status 200 when set
+		interval time.Duration // 0: the scenario default
+		ok       bool
+		inNote   string
 	}{
 		{name: "vllm", url: good.url(), ok: true},
 		{name: "no metrics endpoint", url: good.URL + "/nope", inNote: "server has no /metrics (404"},
@@ -32,6 +38,8 @@ func TestProbe(t *testing.T) {
 		{name: "html page", body: "<!doctype html><html><body>hi</body></html>", inNote: "not in the Prometheus text format"},
 		{name: "unknown metrics only", body: "# TYPE up gauge\nup 1\n", inNote: "none of the known"},
 		{name: "empty body", body: "", inNote: "none of the known"},
+		{name: "redirect", url: redirecting.URL + "/metrics", inNote: `redirected to "` + target.URL + `/metrics" (redirects are not followed)`},
+		{name: "zero interval is rejected", url: good.url(), interval: -1, inNote: "interval 0s is not positive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -39,7 +47,11 @@ func TestProbe(t *testing.T) {
 			if url == "" {
 				url = serveBody(t, tc.body)
 			}
-			ok, note := Probe(context.Background(), Options{URL: url})
+			interval := schema.DefaultMetricsInterval.D()
+			if tc.interval < 0 {
+				interval = 0
+			}
+			ok, note := Probe(context.Background(), Options{URL: url, Interval: interval})
 			if ok != tc.ok {
 				t.Fatalf("ok = %v (note %q), want %v", ok, note, tc.ok)
 			}
@@ -47,6 +59,9 @@ func TestProbe(t *testing.T) {
 				t.Errorf("note %q, want it to contain %q and end with %q", note, tc.inNote, notCollected)
 			}
 		})
+	}
+	if followed != 0 {
+		t.Errorf("the redirect was followed %d times", followed)
 	}
 }
 
@@ -196,5 +211,14 @@ func TestScraperStopsWhenContextIsCancelled(t *testing.T) {
 	}
 	if got := int64(len(m.Series[0].Values)); got > after {
 		t.Errorf("%d points from %d scrapes", got, after)
+	}
+}
+
+// TestStartRejectsIncompleteOptions: a zero interval is not replaced by a
+// default of this package; nothing is scraped and the result says why.
+func TestStartRejectsIncompleteOptions(t *testing.T) {
+	sm := Start(context.Background(), Options{URL: "http://127.0.0.1:1/metrics"}).Stop()
+	if sm.Available || !strings.Contains(sm.Note, "interval 0s is not positive") {
+		t.Errorf("result %+v, want no metrics and a note on the zero interval", sm)
 	}
 }

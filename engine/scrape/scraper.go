@@ -2,6 +2,7 @@ package scrape
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -24,10 +25,15 @@ type Scraper struct {
 
 // Start scrapes once immediately, then every Interval until Stop is called
 // or ctx is cancelled. Cancelling ctx ends the scraping; Stop must still be
-// called to collect what was gathered.
+// called to collect what was gathered. Incomplete options scrape nothing,
+// and Stop's result says why.
 func Start(ctx context.Context, o Options) *Scraper {
-	o = o.withDefaults()
 	s := &Scraper{stop: make(chan struct{}), done: make(chan struct{})}
+	if err := o.check(); err != nil {
+		s.rec.failed, s.rec.firstErr = 1, fmt.Sprintf("%v: %s", err, notCollected)
+		close(s.done)
+		return s
+	}
 	go s.loop(ctx, o, time.Now())
 	return s
 }

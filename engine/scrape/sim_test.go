@@ -83,7 +83,7 @@ func TestScraperReadsTheSimulator(t *testing.T) {
 	cfg.Model, cfg.Seed = model, 1
 	srv := newSimServer(t, cfg)
 	ctx := context.Background()
-	if ok, note := Probe(ctx, Options{URL: srv.URL + "/metrics"}); !ok {
+	if ok, note := Probe(ctx, Options{URL: srv.URL + "/metrics", Interval: time.Second}); !ok {
 		t.Fatalf("probe of the simulator failed: %s", note)
 	}
 	sc := Start(ctx, Options{URL: srv.URL + "/metrics", Interval: 10 * time.Millisecond, Model: model})

@@ -21,8 +21,7 @@ type searcher struct {
 // Run searches [o.From, o.To] for the highest level the probe passes. On a
 // probe error or cancellation it returns the result so far with the error.
 func Run(ctx context.Context, o Options, probe ProbeFunc) (Result, error) {
-	o, err := o.withDefaults()
-	if err != nil {
+	if err := o.check(); err != nil {
 		return Result{}, err
 	}
 	s := &searcher{o: o, probe: probe, seen: map[float64]bool{}}

@@ -29,27 +29,17 @@ import (
 	"math"
 )
 
-// Default values applied by Run when an Options field is zero.
-const (
-	// DefaultMaxProbes bounds a search: enough for a sweep 1..64 plus five bisection steps.
-	DefaultMaxProbes = 12
-	// DefaultIntegerResolution is the default for integer levels (concurrency):
-	// stop when the last passing and first failing levels are neighbours.
-	DefaultIntegerResolution = 1
-	// DefaultRateResolution is the default for real-valued levels (request rate, req/s).
-	DefaultRateResolution = 0.5
-)
-
-// Options bound a capacity search.
+// Options bound a capacity search. Every field comes from the scenario
+// (schema's defaults pass fills resolution and max_probes); Run rejects
+// zero values rather than picking its own.
 type Options struct {
 	// From is the first level probed (> 0); To the highest one (>= From).
 	From, To float64
 	// Integer restricts levels to whole numbers, as concurrency levels are.
 	Integer bool
 	// Resolution stops the bisection when (first failing − last passing) <= Resolution.
-	// Zero means DefaultIntegerResolution for Integer, else DefaultRateResolution.
 	Resolution float64
-	// MaxProbes bounds the number of probes; zero means DefaultMaxProbes.
+	// MaxProbes bounds the number of probes.
 	MaxProbes int
 }
 
@@ -87,18 +77,8 @@ type Result struct {
 	Exhausted bool
 }
 
-// withDefaults returns o with zero fields replaced by their defaults, or an
-// error naming every invalid field.
-func (o Options) withDefaults() (Options, error) {
-	if o.Resolution == 0 {
-		o.Resolution = DefaultRateResolution
-		if o.Integer {
-			o.Resolution = DefaultIntegerResolution
-		}
-	}
-	if o.MaxProbes == 0 {
-		o.MaxProbes = DefaultMaxProbes
-	}
+// check returns an error naming every invalid field.
+func (o Options) check() error {
 	var errs []error
 	if !(o.From > 0) || math.IsInf(o.From, 0) {
 		errs = append(errs, fmt.Errorf("from %v must be a positive number", o.From))
@@ -116,7 +96,7 @@ func (o Options) withDefaults() (Options, error) {
 		errs = append(errs, fmt.Errorf("max probes %d must be at least 1", o.MaxProbes))
 	}
 	if len(errs) > 0 {
-		return o, fmt.Errorf("invalid capacity search: %w", errors.Join(errs...))
+		return fmt.Errorf("invalid capacity search: %w", errors.Join(errs...))
 	}
-	return o, nil
+	return nil
 }

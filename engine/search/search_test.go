@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/servebench/servebench/schema"
 )
 
 // saturating returns a monotone probe that passes every level <= sat and
@@ -100,7 +102,7 @@ func TestRunTable(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var asked []float64
-			r, err := Run(context.Background(), tc.o, saturating(tc.sat, &asked))
+			r, err := Run(context.Background(), withScenarioDefaults(tc.o), saturating(tc.sat, &asked))
 			if err != nil {
 				t.Fatalf("Run: %v", err)
 			}
@@ -125,23 +127,47 @@ func TestRunTable(t *testing.T) {
 	}
 }
 
+// withScenarioDefaults fills what schema's defaults pass fills in a
+// scenario: the package itself takes no defaults.
+func withScenarioDefaults(o Options) Options {
+	if o.Resolution == 0 {
+		o.Resolution = schema.DefaultSearchRateResolution
+		if o.Integer {
+			o.Resolution = schema.DefaultSearchResolution
+		}
+	}
+	if o.MaxProbes == 0 {
+		o.MaxProbes = schema.DefaultSearchProbes
+	}
+	return o
+}
+
 func TestRunDefaultsKeepSaturationWithinResolution(t *testing.T) {
 	var asked []float64
-	r, err := Run(context.Background(), Options{From: 1, To: 256, Integer: true}, saturating(37, &asked))
+	o := withScenarioDefaults(Options{From: 1, To: 256, Integer: true})
+	r, err := Run(context.Background(), o, saturating(37, &asked))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Best < 37-DefaultIntegerResolution || r.Best > 37 {
+	if r.Best < 37-o.Resolution || r.Best > 37 {
 		t.Errorf("best %v not in [36, 37]", r.Best)
 	}
-	if len(asked) > DefaultMaxProbes {
-		t.Errorf("%d probes exceed the default budget %d", len(asked), DefaultMaxProbes)
+	if len(asked) > o.MaxProbes {
+		t.Errorf("%d probes exceed the default budget %d", len(asked), o.MaxProbes)
+	}
+}
+
+func TestRunRejectsZeroResolutionAndProbes(t *testing.T) {
+	_, err := Run(context.Background(), Options{From: 1, To: 4, Integer: true}, saturating(2, new([]float64)))
+	if err == nil || !strings.Contains(err.Error(), "resolution 0 must be positive") ||
+		!strings.Contains(err.Error(), "max probes 0 must be at least 1") {
+		t.Fatalf("Run with zero resolution and probes = %v", err)
 	}
 }
 
 func TestRunRecordsEachProbeOutcome(t *testing.T) {
 	var asked []float64
-	r, err := Run(context.Background(), Options{From: 1, To: 16, Integer: true}, saturating(5, &asked))
+	r, err := Run(context.Background(), withScenarioDefaults(Options{From: 1, To: 16, Integer: true}), saturating(5, &asked))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +191,7 @@ func TestRunProbeErrorStopsTheSearch(t *testing.T) {
 		}
 		return Outcome{Passed: true}, nil
 	}
-	r, err := Run(context.Background(), Options{From: 1, To: 64, Integer: true}, probe)
+	r, err := Run(context.Background(), withScenarioDefaults(Options{From: 1, To: 64, Integer: true}), probe)
 	if !errors.Is(err, boom) {
 		t.Fatalf("error %v, want it to wrap %v", err, boom)
 	}
@@ -188,7 +214,7 @@ func TestRunStopsWhenContextIsCancelled(t *testing.T) {
 		}
 		return Outcome{Passed: true}, nil
 	}
-	r, err := Run(ctx, Options{From: 1, To: 64, Integer: true}, probe)
+	r, err := Run(ctx, withScenarioDefaults(Options{From: 1, To: 64, Integer: true}), probe)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want context.Canceled", err)
 	}
@@ -254,17 +280,16 @@ func randomOptions(rng *rand.Rand) Options {
 	if o.Integer {
 		o.From = float64(1 + rng.IntN(8))
 		o.To = o.From + float64(rng.IntN(500))
-		return o
+		return withScenarioDefaults(o)
 	}
 	o.From = 0.1 + rng.Float64()*4
 	o.To = o.From + rng.Float64()*200
 	o.Resolution = []float64{0, 0.1, 0.25, 1}[rng.IntN(4)]
-	return o
+	return withScenarioDefaults(o)
 }
 
 func checkGuarantees(t *testing.T, o Options, sat float64, asked []float64, r Result) {
 	t.Helper()
-	o, _ = o.withDefaults()
 	seen := map[float64]bool{}
 	for _, l := range asked {
 		if seen[l] || l < o.From || l > o.To || (o.Integer && l != math.Trunc(l)) {
@@ -323,9 +348,8 @@ func TestRunNoisyProbeStillReportsMeasuredLevels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, _ := o.withDefaults()
-		if len(r.Probes) > d.MaxProbes {
-			t.Fatalf("%d probes over budget %d", len(r.Probes), d.MaxProbes)
+		if len(r.Probes) > o.MaxProbes {
+			t.Fatalf("%d probes over budget %d", len(r.Probes), o.MaxProbes)
 		}
 		if passed, ok := outcomes[r.Best]; r.Found && (!ok || !passed) {
 			t.Fatalf("best %v was not measured passing: %v", r.Best, outcomes)

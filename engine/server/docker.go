@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // containerPrefix starts the name of every container servebench runs, so a
@@ -70,5 +71,5 @@ func removeContainer(ctx context.Context, name string) error {
 		return nil
 	}
 	return fmt.Errorf("remove container %q: %w: %s; remove it by hand with `docker rm -f %s`",
-		name, err, strings.TrimSpace(string(out)), name)
+		name, err, redact.Excerpt(strings.TrimSpace(string(out)), excerptBytes), name)
 }

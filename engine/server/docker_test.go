@@ -89,23 +89,18 @@ func TestDockerServerRealContainer(t *testing.T) {
 	os.WriteFile(filepath.Join(www, "health"), []byte("ok\n"), 0o644)
 	os.WriteFile(filepath.Join(www, "v1", "models"), []byte(`{"data":[{"id":"m","max_model_len":1024}]}`), 0o644)
 	port := freePort(t)
-	o := Options{
-		Server: schema.Server{
-			URL: fmt.Sprintf("http://127.0.0.1:%d", port),
-			Docker: &schema.Docker{
-				Image:   image,
-				Args:    []string{"httpd", "-f", "-v", "-p", "8000", "-h", "/www"},
-				Ports:   []string{fmt.Sprintf("127.0.0.1:%d:8000", port)},
-				Volumes: []string{www + ":/www:ro"},
-				Options: []string{"--pull=never"},
-			},
-			Env:         map[string]string{"SECRET": "not-in-argv"},
-			Ready:       schema.Ready{Timeout: schema.Duration(time.Minute), Interval: schema.Duration(100 * time.Millisecond)},
-			StopTimeout: schema.Duration(5 * time.Second),
-		},
-		RunDir: t.TempDir(),
-		Logf:   t.Logf,
+	s := defaultServer(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+	s.Docker = &schema.Docker{
+		Image:   image,
+		Args:    []string{"httpd", "-f", "-v", "-p", "8000", "-h", "/www"},
+		Ports:   []string{fmt.Sprintf("127.0.0.1:%d:8000", port)},
+		Volumes: []string{www + ":/www:ro"},
+		Options: []string{"--pull=never"},
 	}
+	s.Env = map[string]string{"SECRET": "not-in-argv"}
+	s.Ready.Timeout, s.Ready.Interval = schema.Duration(time.Minute), schema.Duration(100*time.Millisecond)
+	s.StopTimeout = schema.Duration(5 * time.Second)
+	o := Options{Server: s, RunDir: t.TempDir(), Logf: t.Logf}
 	h, err := Start(context.Background(), o)
 	if err != nil {
 		t.Fatalf("Start: %v", err)

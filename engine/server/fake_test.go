@@ -8,13 +8,30 @@ import (
 	"os/exec"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
+	"testing"
 	"time"
+
+	"github.com/servebench/servebench/engine/internal/testexec"
+	"github.com/servebench/servebench/schema"
 )
 
-// The test binary doubles as a fake vLLM server, as Go's os/exec tests do:
-// when SERVEBENCH_FAKE_SERVER names a mode, TestMain runs the fake instead
-// of the tests. The fake listens on 127.0.0.1:SERVEBENCH_FAKE_PORT and
+// defaultServer is the server block of a minimal scenario after schema's
+// defaults pass, with url set: every setting the package reads comes from
+// schema, as in a real run, and a test overrides only what it is about.
+func defaultServer(t testing.TB, url string) schema.Server {
+	t.Helper()
+	sc, err := schema.LoadBytes("defaults.yaml", []byte("version: 1\nserver: {url: \""+url+"\"}\n"+
+		"stages: [{name: s, concurrency: 1, requests: 1}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc.Server
+}
+
+// The test binary doubles as a fake vLLM server (see testexec): each mode
+// below is a helper. The fake listens on 127.0.0.1:SERVEBENCH_FAKE_PORT and
 // appends its pid (and its child's) to SERVEBENCH_FAKE_PIDFILE.
 //
 // Modes:
@@ -24,15 +41,19 @@ import (
 //	exit        prints a CUDA error and exits with status 1 during start-up
 //	ignoreterm  like ready, but logs and ignores SIGTERM
 //	sleep       a worker that only waits (spawned by ready when SERVEBENCH_FAKE_CHILD=1)
-const fakeModeEnv = "SERVEBENCH_FAKE_SERVER"
+//	longline    prints SERVEBENCH_FAKE_SECRET at the end of a line of maxLine-5 bytes, then serves as ready
+var fakeModes = []string{"ready", "never", "exit", "ignoreterm", "sleep", "longline"}
 
-// fakeLifetime ends a fake that a failed test left behind, so a broken Stop
-// cannot leave immortal processes on a shared machine.
-const fakeLifetime = 2 * time.Minute
+func TestMain(m *testing.M) {
+	helpers := map[string]testexec.Helper{}
+	for _, mode := range fakeModes {
+		helpers[mode] = func([]string) int { runFake(mode); return 0 }
+	}
+	testexec.Main(m, helpers)
+}
 
 // runFake runs the fake server of mode and never returns.
 func runFake(mode string) {
-	time.AfterFunc(fakeLifetime, func() { os.Exit(4) })
 	writePID(os.Getpid())
 	fmt.Println("fake server starting, mode", mode)
 	fmt.Fprintln(os.Stderr, "fake stderr line: loading weights")
@@ -48,6 +69,9 @@ func runFake(mode string) {
 		os.Exit(1)
 	case "ignoreterm":
 		ignoreTerm()
+	case "longline":
+		// A secret right across the 64 KiB line cut of the old capture.
+		fmt.Println(strings.Repeat("x", maxLine-5) + os.Getenv("SERVEBENCH_FAKE_SECRET"))
 	}
 	if os.Getenv("SERVEBENCH_FAKE_CHILD") == "1" {
 		spawnWorker()
@@ -70,8 +94,8 @@ func ignoreTerm() {
 // spawnWorker starts a child in the fake's process group that shares its
 // output pipe, like vLLM's engine core processes.
 func spawnWorker() {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), fakeModeEnv+"=sleep")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), testexec.Environ("sleep"))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "spawn worker:", err)

@@ -30,16 +30,20 @@ func TestAttachURLWaitsForModelsAndNeverStops(t *testing.T) {
 	})
 	s := httptest.NewServer(mux)
 	defer s.Close()
-	o := Options{Server: schema.Server{URL: s.URL, Ready: schema.Ready{Interval: schema.Duration(10 * time.Millisecond)}}}
-	h, err := Start(context.Background(), o)
+	srv := defaultServer(t, s.URL)
+	srv.Ready.Interval = schema.Duration(10 * time.Millisecond)
+	h, err := Start(context.Background(), Options{Server: srv})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	if len(polls) < 3 {
 		t.Errorf("ready after %d model polls, before a model was listed", len(polls))
 	}
-	if h.Info().Kind != schema.ServerURL || h.URL() != s.URL || h.Died() != nil || h.ExitErr() != nil {
+	if h.Info().Kind != schema.ServerURL || h.URL() != s.URL || h.ExitErr() != nil {
 		t.Errorf("attached handle: %+v", h.Info())
+	}
+	if err := h.Check(context.Background()); err != nil {
+		t.Errorf("Check of a live attached server = %v", err)
 	}
 	if err := h.Stop(context.Background()); err != nil {
 		t.Fatal(err)
@@ -50,20 +54,23 @@ func TestAttachURLWaitsForModelsAndNeverStops(t *testing.T) {
 }
 
 func TestAttachUnreachableURLTimesOut(t *testing.T) {
-	o := Options{Server: schema.Server{
-		URL:   "http://127.0.0.1:" + strconv.Itoa(freePort(t)),
-		Ready: schema.Ready{Timeout: schema.Duration(200 * time.Millisecond), Interval: schema.Duration(20 * time.Millisecond)},
-	}}
-	_, err := Start(context.Background(), o)
+	srv := defaultServer(t, "http://127.0.0.1:"+strconv.Itoa(freePort(t)))
+	srv.Ready = schema.Ready{Path: srv.Ready.Path, Timeout: schema.Duration(200 * time.Millisecond), Interval: schema.Duration(20 * time.Millisecond)}
+	_, err := Start(context.Background(), Options{Server: srv})
 	if err == nil || !strings.Contains(err.Error(), "not ready after 200ms") || !strings.Contains(err.Error(), "refused") {
 		t.Fatalf("Start against nothing = %v", err)
+	}
+	// Attached: there is no server log to read and no model for servebench to load.
+	if strings.Contains(err.Error(), "server log") || strings.Contains(err.Error(), "raise server.ready.timeout") ||
+		!strings.Contains(err.Error(), "server.url") {
+		t.Errorf("advice does not fit an attached server: %v", err)
 	}
 }
 
 func TestBuiltinStartsAndStopsOnce(t *testing.T) {
 	stops := 0
-	o := Options{Builtin: func(ctx context.Context) (string, func(), error) {
-		return "http://127.0.0.1:1", func() { stops++ }, nil
+	o := Options{Builtin: func(ctx context.Context) (Builtin, error) {
+		return Builtin{URL: "http://127.0.0.1:1", Stop: func() { stops++ }}, nil
 	}}
 	h, err := Start(context.Background(), o)
 	if err != nil {

@@ -16,7 +16,7 @@ func TestCaptureKeepsLastLinesAndSplitsLongOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	c := newCapture(r, f, nil, nil)
+	c := newCapture(r, f, nil)
 	for i := range 100 {
 		io.WriteString(w, "line "+strconv.Itoa(i)+"\r\n")
 	}
@@ -50,7 +50,7 @@ func BenchmarkCapture(b *testing.B) {
 	defer f.Close()
 	line := []byte("INFO 11-26 17:02:06 [loggers.py:123] Engine 000: Avg prompt throughput: 0.0 tokens/s\n")
 	r, w := io.Pipe()
-	c := newCapture(r, f, nil, nil)
+	c := newCapture(r, f, nil)
 	b.SetBytes(int64(len(line)))
 	for b.Loop() {
 		w.Write(line)

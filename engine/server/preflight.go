@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Check is one stage's token profile, from the plan: Preflight verifies it
@@ -20,42 +21,44 @@ type Check struct {
 	P       schema.Profile
 }
 
-// PreflightResult is what the pre-flight check learned about the server.
-// Preflight returns the ServerInfo directly; the type names the result for
-// callers that keep it beside other stage data.
-type PreflightResult struct{ Info schema.ServerInfo }
-
 // Preflight asks the live server what it serves before any load is sent:
-// the model must be listed by /v1/models (model "" takes the first one), and
-// every check must fit the max_model_len it reports (all violations are
-// returned in one error, each naming its stage). /version is read when
-// served. Only then is probe called, one real request, whose error is
-// wrapped; it is never sent when the length check failed.
+// the model must be listed by /v1/models (model "" takes the first one; a
+// served id that differs only by an implicit ":latest" tag matches, as
+// Ollama lists "tiny:latest" for "tiny"), and every check must fit the
+// max_model_len it reports (all violations are returned in one error, each
+// naming its stage). A server that does not report max_model_len passes the
+// check, and the returned info has MaxModelLen 0 so the caller can say the
+// live check was skipped. The version is read from /version (vLLM) or
+// /api/version (Ollama) when served. Only then is probe called with the
+// served model id, one real request, whose error is wrapped; it is never
+// sent when a check failed.
 //
 // The returned info holds what was learned even when err is non-nil, so a
-// failed run still records the server's identity.
-func Preflight(ctx context.Context, url string, model string, checks []Check, probe func(ctx context.Context) error, opts ...PreflightOption) (schema.ServerInfo, error) {
+// failed run still records the server's identity. A model the server does
+// not serve is a *ModelError.
+func Preflight(ctx context.Context, url string, model string, checks []Check, probe func(ctx context.Context, model string) error, opts ...PreflightOption) (schema.ServerInfo, error) {
 	var cfg preflightConfig
 	for _, o := range opts {
 		o(&cfg)
 	}
-	info := schema.ServerInfo{URL: url}
+	shown := redact.URL(url)
+	info := schema.ServerInfo{URL: shown}
 	ids, entries, err := listModelsWithin(ctx, url, cfg.header)
 	if err != nil {
-		return info, fmt.Errorf("pre-flight check of %s: %w", url, hintAuth(err))
+		return info, fmt.Errorf("pre-flight check of %s: %w", shown, hintAuth(err))
 	}
 	info.Models = ids
-	entry, err := pickModel(url, model, entries)
+	entry, err := pickModel(shown, model, entries)
 	if err != nil {
 		return info, err
 	}
 	info.Model, info.ModelRoot, info.MaxModelLen = entry.ID, entry.Root, entry.MaxModelLen
 	info.Version = serverVersion(ctx, url, cfg.header)
-	if err := checkContext(url, info.MaxModelLen, checks); err != nil {
+	if err := checkContext(shown, info.MaxModelLen, checks); err != nil {
 		return info, err
 	}
 	if probe != nil {
-		if err := probe(ctx); err != nil {
+		if err := probe(ctx, entry.ID); err != nil {
 			return info, fmt.Errorf("probe request failed: %w", err)
 		}
 	}
@@ -92,25 +95,52 @@ func hintAuth(err error) error {
 	return err
 }
 
-// pickModel finds the requested model among the served ones.
+// ModelError is a model the server does not serve: the scenario names the
+// wrong model, or the server was started with another one. Nothing was
+// measured; it is a configuration problem, not a failed run.
+type ModelError struct {
+	Model  string   // as the scenario names it
+	URL    string   // shown form
+	Served []string // ids of /v1/models; empty when it serves none
+}
+
+func (e *ModelError) Error() string {
+	if len(e.Served) == 0 {
+		return fmt.Sprintf("server at %s serves no model (GET /v1/models lists none): check that it loaded the model", e.URL)
+	}
+	quoted := make([]string, len(e.Served))
+	for i, id := range e.Served {
+		quoted[i] = fmt.Sprintf("%q", id)
+	}
+	return fmt.Sprintf("model %q is not served by %s; it serves %s: "+
+		"set model.name to one of them or start the server with that model",
+		e.Model, e.URL, strings.Join(quoted, ", "))
+}
+
+// latestTag is the tag Ollama (and Docker-style names) imply when none is given.
+const latestTag = ":latest"
+
+// pickModel finds the requested model among the served ones: the exact id
+// first, then one that differs only by an implicit ":latest".
 func pickModel(url, model string, entries []modelEntry) (modelEntry, error) {
 	if len(entries) == 0 {
-		return modelEntry{}, fmt.Errorf("server at %s serves no model (GET /v1/models lists none): "+
-			"check that it loaded the model", url)
+		return modelEntry{}, &ModelError{Model: model, URL: url}
 	}
 	if model == "" {
 		return entries[0], nil
 	}
-	quoted := make([]string, len(entries))
-	for i, e := range entries {
-		if e.ID == model {
-			return e, nil
+	for _, exact := range []bool{true, false} {
+		for _, e := range entries {
+			if e.ID == model || (!exact && (e.ID == model+latestTag || model == e.ID+latestTag)) {
+				return e, nil
+			}
 		}
-		quoted[i] = fmt.Sprintf("%q", e.ID)
 	}
-	return modelEntry{}, fmt.Errorf("model %q is not served by %s; it serves %s: "+
-		"set model.name to one of them or start the server with that model",
-		model, url, strings.Join(quoted, ", "))
+	served := make([]string, len(entries))
+	for i, e := range entries {
+		served[i] = e.ID
+	}
+	return modelEntry{}, &ModelError{Model: model, URL: url, Served: served}
 }
 
 // checkContext returns every check that does not fit maxModelLen in one
@@ -142,20 +172,29 @@ func listModelsWithin(ctx context.Context, url string, hdr http.Header) ([]strin
 	return listModels(ctx, url, hdr)
 }
 
-// serverVersion reads {"version": "..."} from /version; servers that do not
-// serve it (not every OpenAI-compatible one does) give "".
+// versionPaths serve {"version": "..."}: vLLM's and SGLang's /version,
+// Ollama's /api/version.
+var versionPaths = []string{"/version", "/api/version"}
+
+// maxVersionLen bounds the version string kept in run.json.
+const maxVersionLen = 100
+
+// serverVersion reads the first version path that answers; servers that
+// serve none (not every OpenAI-compatible one does) give "".
 func serverVersion(ctx context.Context, url string, hdr http.Header) string {
 	ctx, cancel := context.WithTimeout(ctx, preflightTimeout)
 	defer cancel()
-	body, err := get(ctx, strings.TrimRight(url, "/")+"/version", hdr)
-	if err != nil {
-		return ""
+	for _, p := range versionPaths {
+		body, err := get(ctx, strings.TrimRight(url, "/")+p, hdr)
+		if err != nil {
+			continue
+		}
+		var v struct {
+			Version string `json:"version"`
+		}
+		if json.Unmarshal(body, &v) == nil && v.Version != "" {
+			return redact.Excerpt(v.Version, maxVersionLen)
+		}
 	}
-	var v struct {
-		Version string `json:"version"`
-	}
-	if json.Unmarshal(body, &v) != nil {
-		return ""
-	}
-	return v.Version
+	return ""
 }

@@ -33,13 +33,18 @@ func vllmLike(t *testing.T, models string, version bool) *httptest.Server {
 const gptOSS = `{"object":"list","data":[{"id":"openai/gpt-oss-120b","object":"model","owned_by":"vllm",` +
 	`"root":"/models/gpt-oss-120b","parent":null,"max_model_len":896}]}`
 
-// probeCounter is a probe that records whether it was sent.
+// probeCounter is a probe that records whether it was sent, and for which model.
 type probeCounter struct {
 	calls int
+	model string
 	err   error
 }
 
-func (p *probeCounter) probe(context.Context) error { p.calls++; return p.err }
+func (p *probeCounter) probe(_ context.Context, model string) error {
+	p.calls++
+	p.model = model
+	return p.err
+}
 
 func TestPreflightRejectsProfilesLongerThanContext(t *testing.T) {
 	s := vllmLike(t, gptOSS, true)
@@ -106,8 +111,8 @@ func TestPreflightPassesAndFillsInfo(t *testing.T) {
 	if fmt.Sprint(info) != fmt.Sprint(want) {
 		t.Errorf("info =\n %+v\nwant\n %+v", info, want)
 	}
-	if p.calls != 1 {
-		t.Errorf("probe sent %d times, want 1", p.calls)
+	if p.calls != 1 || p.model != "openai/gpt-oss-120b" {
+		t.Errorf("probe sent %d times for model %q, want once for the served id", p.calls, p.model)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // drainWait bounds how long an exit waits for the last log lines to arrive.
@@ -21,9 +22,15 @@ import (
 // matters when a surviving worker keeps the pipe open.
 const drainWait = time.Second
 
+// exitSettle is how long Check waits, once a started server refuses
+// connections, for its exit to be reaped, so that its death is told with
+// its exit status and log rather than as a refusal.
+const exitSettle = 5 * time.Second
+
 // proc is a server running as a child process (a command, or the docker
 // client of a container) in its own process group.
 type proc struct {
+	*life
 	info        schema.ServerInfo
 	cmd         *exec.Cmd
 	pgid        int
@@ -35,7 +42,6 @@ type proc struct {
 	afterGrace func(ctx context.Context) error
 
 	exited chan struct{} // closed once the child is reaped and its output drained
-	died   chan struct{} // closed when it exited before Stop
 	exitMu sync.Mutex
 	state  *os.ProcessState // set before exited closes
 	// stopping is set by Stop before the first signal, so the exit it
@@ -46,19 +52,8 @@ type proc struct {
 
 var _ Handle = (*proc)(nil)
 
-func (p *proc) URL() string             { return p.info.URL }
+func (p *proc) URL() string             { return p.life.url }
 func (p *proc) Info() schema.ServerInfo { return p.info }
-func (p *proc) Died() <-chan struct{}   { return p.died }
-
-// ExitErr describes an unexpected exit; nil while the server runs or after Stop.
-func (p *proc) ExitErr() error {
-	select {
-	case <-p.died:
-		return p.exitError()
-	default:
-		return nil
-	}
-}
 
 // startProcess opens the log, checks the port, starts the child and waits
 // until it is ready. Every failure after the child started stops it again.
@@ -80,7 +75,7 @@ func startProcess(ctx context.Context, o Options, kind string) (Handle, error) {
 	p.info.Kind = kind
 	p.afterGrace = afterGrace
 	o.Logf("started %s (pid %d), output in %s", p.info.Command[0], p.cmd.Process.Pid, p.info.Log)
-	if err := waitReady(ctx, o.Server.URL, o.Server.Ready, p, o.Logf); err != nil {
+	if err := waitReady(ctx, o.Server, p, o.Logf); err != nil {
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.stopTimeout+drainWait+10*time.Second)
 		defer cancel()
 		_ = p.Stop(stopCtx)
@@ -119,13 +114,9 @@ func buildCmd(o Options, kind string) (*exec.Cmd, func(context.Context) error, e
 // launch opens the log file, starts cmd with both output streams on one pipe
 // (so stdout and stderr keep their relative order) and starts the watcher.
 func launch(o Options, cmd *exec.Cmd) (*proc, error) {
-	logPath := filepath.Join(o.RunDir, o.Server.Log)
-	if err := os.MkdirAll(filepath.Dir(logPath), 0o755); err != nil {
-		return nil, fmt.Errorf("create server log directory: %w", err)
-	}
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	logFile, err := createLog(o.RunDir, o.Server.Log)
 	if err != nil {
-		return nil, fmt.Errorf("create server log: %w", err)
+		return nil, err
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -140,24 +131,55 @@ func launch(o Options, cmd *exec.Cmd) (*proc, error) {
 		logFile.Close()
 		return nil, fmt.Errorf("start server %q: %w; check server.command and PATH", cmd.Path, err)
 	}
-	secret := secretReplacer(o.Server.Env, o.Server.Secrets, o.Secrets...)
 	p := &proc{
-		info:        schema.ServerInfo{URL: o.Server.URL, Command: redactAll(secret, cmd.Args), Log: o.Server.Log},
+		info:        schema.ServerInfo{URL: redact.URL(o.Server.URL), Command: redactArgs(cmd.Args), Log: o.Server.Log},
 		cmd:         cmd,
 		pgid:        cmd.Process.Pid, // Setpgid with Pgid 0: the group id is the child's pid
-		out:         newCapture(r, logFile, o.FollowLog, secret),
+		out:         newCapture(r, logFile, o.FollowLog),
 		logFile:     logFile,
 		readEnd:     r,
 		stopTimeout: o.Server.StopTimeout.D(),
 		exited:      make(chan struct{}),
-		died:        make(chan struct{}),
 	}
+	p.life = newLife(o.Server.URL, exitSettle, func() error {
+		return fmt.Errorf("server process %q (pid %d) still runs but refuses connections at %s: it stopped serving",
+			p.info.Command[0], p.pgid, p.info.URL)
+	})
 	go p.watch()
 	return p, nil
 }
 
-// watch reaps the child, waits briefly for its last output, and closes died
-// when nobody asked it to stop.
+// createLog creates the server log inside the run directory. It never
+// truncates: O_EXCL fails on any existing file, so a log name that reaches
+// outside the run directory cannot overwrite someone's file.
+func createLog(runDir, name string) (*os.File, error) {
+	if !filepath.IsLocal(name) {
+		return nil, fmt.Errorf("server log %q must be a file name inside the run directory", name)
+	}
+	path := filepath.Join(runDir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("create server log directory: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create server log: %w", err)
+	}
+	return f, nil
+}
+
+// redactArgs returns a copy of argv with every registered secret hidden:
+// ${VAR} expansion can put a key into it (--api-key ${KEY}), and argv lands
+// in run.json.
+func redactArgs(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = redact.String(a)
+	}
+	return out
+}
+
+// watch reaps the child, waits briefly for its last output, and announces
+// the death when nobody asked it to stop.
 func (p *proc) watch() {
 	_ = p.cmd.Wait() // the status is in ProcessState
 	p.out.wait(drainWait)
@@ -167,27 +189,49 @@ func (p *proc) watch() {
 	p.exitMu.Unlock()
 	close(p.exited)
 	if unexpected {
-		close(p.died)
+		p.declare(p.exitError())
 	}
 }
 
+// ExitError is how a started server ended on its own. Its message is one
+// line, fit for run.json and a stage's stop reason; Tail holds the last
+// lines of its log, which the caller prints once.
+type ExitError struct {
+	Desc  string   // `server process "vllm" (pid 12) exited with status 1`
+	Log   string   // the log file, relative to the run directory
+	Lines []string // the last lines of the log, oldest first
+}
+
+func (e *ExitError) Error() string {
+	if len(e.Lines) == 0 {
+		return fmt.Sprintf("%s; its log %s is empty", e.Desc, e.Log)
+	}
+	return fmt.Sprintf("%s; see its log %s", e.Desc, e.Log)
+}
+
+// Tail is the last lines of the log, one indented line each, under a heading.
+func (e *ExitError) Tail() string {
+	if len(e.Lines) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "last %d lines of %s:", len(e.Lines), e.Log)
+	for _, l := range e.Lines {
+		b.WriteString("\n    " + l)
+	}
+	return b.String()
+}
+
 // exitError words an exit with the status and the last lines of the log.
-func (p *proc) exitError() error {
+func (p *proc) exitError() *ExitError {
 	p.exitMu.Lock()
 	st := p.state
 	p.exitMu.Unlock()
-	lines := p.out.lines()
-	var b strings.Builder
-	fmt.Fprintf(&b, "server process %q (pid %d) %s", p.cmd.Args[0], p.pgid, describeExit(st))
-	if len(lines) == 0 {
-		fmt.Fprintf(&b, "; its log %s is empty", p.info.Log)
-	} else {
-		fmt.Fprintf(&b, "; last %d lines of its log (%s):\n", len(lines), p.info.Log)
-		for _, l := range lines {
-			b.WriteString("    " + l + "\n")
-		}
+	return &ExitError{
+		Desc:  fmt.Sprintf("server process %q (pid %d) %s", p.info.Command[0], p.pgid, describeExit(st)),
+		Log:   p.info.Log,
+		Lines: p.out.lines(),
 	}
-	return errors.New(strings.TrimRight(b.String(), "\n"))
 }
 
 // describeExit says "exited with status N" or "was killed by signal S".

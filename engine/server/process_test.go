@@ -17,15 +17,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servebench/servebench/engine/internal/testexec"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
-
-func TestMain(m *testing.M) {
-	if mode := os.Getenv(fakeModeEnv); mode != "" {
-		runFake(mode)
-	}
-	os.Exit(m.Run())
-}
 
 // fake is one started fake server: its options, and where its pids land.
 type fake struct {
@@ -37,29 +32,20 @@ type fake struct {
 // newFake prepares a command server that runs this test binary in mode.
 func newFake(t *testing.T, mode string) *fake {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	port := freePort(t)
 	f := &fake{pidFile: filepath.Join(dir, "pids"), follow: &syncBuffer{}}
-	f.opts = Options{
-		Server: schema.Server{
-			Command: []string{exe, "-test.run=^$"},
-			URL:     "http://127.0.0.1:" + strconv.Itoa(port),
-			Env: map[string]string{
-				fakeModeEnv:               mode,
-				"SERVEBENCH_FAKE_PORT":    strconv.Itoa(port),
-				"SERVEBENCH_FAKE_PIDFILE": f.pidFile,
-			},
-			Ready:       schema.Ready{Timeout: schema.Duration(time.Minute), Interval: schema.Duration(20 * time.Millisecond)},
-			StopTimeout: schema.Duration(10 * time.Second),
-		},
-		RunDir:    dir,
-		FollowLog: f.follow,
-		Logf:      t.Logf,
+	s := defaultServer(t, "http://127.0.0.1:"+strconv.Itoa(port))
+	s.Command = testexec.Argv(t)
+	s.Env = map[string]string{
+		testexec.Env:              mode,
+		"SERVEBENCH_FAKE_PORT":    strconv.Itoa(port),
+		"SERVEBENCH_FAKE_PIDFILE": f.pidFile,
 	}
+	s.Ready.Timeout = schema.Duration(time.Minute)
+	s.Ready.Interval = schema.Duration(20 * time.Millisecond)
+	s.StopTimeout = schema.Duration(10 * time.Second)
+	f.opts = Options{Server: s, RunDir: dir, FollowLog: f.follow, Logf: t.Logf}
 	return f
 }
 
@@ -94,7 +80,7 @@ func (f *fake) pids(t *testing.T) []int {
 
 func (f *fake) log(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(f.opts.RunDir, DefaultLog))
+	b, err := os.ReadFile(filepath.Join(f.opts.RunDir, f.opts.Server.Log))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,8 +120,8 @@ func TestStartReadyThenStopLeavesNoProcess(t *testing.T) {
 		t.Fatalf("server not answering after Start: %v", err)
 	}
 	info := h.Info()
-	if info.Kind != schema.ServerCommand || info.URL != f.opts.Server.URL || info.Log != DefaultLog ||
-		len(info.Command) != 2 {
+	if info.Kind != schema.ServerCommand || info.URL != f.opts.Server.URL || info.Log != schema.DefaultServerLog ||
+		len(info.Command) != 3 {
 		t.Errorf("Info() = %+v", info)
 	}
 	pids := f.pids(t)
@@ -204,7 +190,7 @@ func TestSecretsNeverReachLogOrInfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := f.log(t)
-	if !strings.Contains(log, "'api_key': '***'") {
+	if !strings.Contains(log, "'api_key': '"+redact.Mask+"'") {
 		t.Errorf("server.log lacks the redacted key line:\n%s", log)
 	}
 	for what, s := range map[string]string{"server.log": log, "followed output": f.follow.String(),
@@ -213,8 +199,8 @@ func TestSecretsNeverReachLogOrInfo(t *testing.T) {
 			t.Errorf("%s holds the secret: %s", what, s)
 		}
 	}
-	if got := info.Command[len(info.Command)-1]; got != redacted {
-		t.Errorf("last argument in Info().Command = %q, want %q", got, redacted)
+	if got := info.Command[len(info.Command)-1]; got != redact.Mask {
+		t.Errorf("last argument in Info().Command = %q, want %q", got, redact.Mask)
 	}
 }
 
@@ -226,7 +212,7 @@ func TestStartNeverReadyTimesOutAndStops(t *testing.T) {
 		t.Fatal("Start succeeded against a server that is never ready")
 	}
 	t.Log(err)
-	for _, want := range []string{"not ready after 700ms", "503", "model still loading", "server.ready.timeout"} {
+	for _, want := range []string{"not ready after 700ms", "503", "model still loading", "server.ready.timeout", "server.log"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
@@ -244,9 +230,18 @@ func TestStartFailsAtOnceWhenServerExits(t *testing.T) {
 		t.Fatal("Start succeeded against a server that exited")
 	}
 	t.Log(err)
-	for _, want := range []string{"exited with status 1", "CUDA out of memory", "fake server starting", "server.log"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error lacks %q: %v", want, err)
+	var exit *ExitError
+	if !errors.As(err, &exit) {
+		t.Fatalf("error %v is not an *ExitError", err)
+	}
+	// The message is one line; the log tail comes separately, to be printed once.
+	if strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "exited with status 1") ||
+		!strings.Contains(err.Error(), "server.log") {
+		t.Errorf("error %q: want one line naming the exit status and the log", err)
+	}
+	for _, want := range []string{"CUDA out of memory", "fake server starting"} {
+		if !strings.Contains(exit.Tail(), want) {
+			t.Errorf("log tail lacks %q: %s", want, exit.Tail())
 		}
 	}
 	// The timeout is 10 minutes: anything near it means the exit went unnoticed.
@@ -274,10 +269,10 @@ func TestDiedClosesWhenServerDiesMidStage(t *testing.T) {
 		t.Fatal("ExitErr is nil after Died")
 	}
 	t.Log(err)
-	for _, want := range []string{"exited with status 3", "engine core died", "last"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("ExitErr lacks %q: %v", want, err)
-		}
+	var exit *ExitError
+	if !errors.As(err, &exit) || !strings.Contains(err.Error(), "exited with status 3") ||
+		!strings.Contains(exit.Tail(), "engine core died") || !strings.HasPrefix(exit.Tail(), "last ") {
+		t.Errorf("ExitErr = %v with tail %q", err, exit.Tail())
 	}
 	if err := h.Stop(context.Background()); err != nil {
 		t.Errorf("Stop after death: %v", err)
@@ -355,11 +350,9 @@ func TestPortInUseNamesPortAndProcess(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	o := Options{Server: schema.Server{
-		// Never started: the port check must come first.
-		Command: []string{"/nonexistent/vllm", "serve"},
-		URL:     fmt.Sprintf("http://127.0.0.1:%d", port),
-	}, RunDir: t.TempDir()}
+	s := defaultServer(t, fmt.Sprintf("http://127.0.0.1:%d", port))
+	s.Command = []string{"/nonexistent/vllm", "serve"} // never started: the port check must come first
+	o := Options{Server: s, RunDir: t.TempDir()}
 	_, err = Start(context.Background(), o)
 	if err == nil {
 		t.Fatal("Start succeeded on a port in use")
@@ -373,10 +366,9 @@ func TestPortInUseNamesPortAndProcess(t *testing.T) {
 }
 
 func TestStartMissingProgram(t *testing.T) {
-	o := Options{Server: schema.Server{
-		Command: []string{"/nonexistent/vllm", "serve"},
-		URL:     fmt.Sprintf("http://127.0.0.1:%d", freePort(t)),
-	}, RunDir: t.TempDir()}
+	s := defaultServer(t, fmt.Sprintf("http://127.0.0.1:%d", freePort(t)))
+	s.Command = []string{"/nonexistent/vllm", "serve"}
+	o := Options{Server: s, RunDir: t.TempDir()}
 	_, err := Start(context.Background(), o)
 	if err == nil || !strings.Contains(err.Error(), `"/nonexistent/vllm"`) {
 		t.Fatalf("Start of a missing program = %v", err)

@@ -6,29 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"time"
+	"path/filepath"
 
 	"github.com/servebench/servebench/schema"
-)
-
-// Defaults applied when the scenario leaves a field at its zero value.
-const (
-	// DefaultReadyPath is polled until it answers 200 (vLLM's health endpoint).
-	DefaultReadyPath = "/health"
-	// DefaultReadyTimeout bounds start-up; large models take minutes to load.
-	DefaultReadyTimeout = 10 * time.Minute
-	// DefaultReadyInterval is the pause between readiness polls.
-	DefaultReadyInterval = time.Second
-	// DefaultStopTimeout is the grace between SIGTERM and SIGKILL.
-	DefaultStopTimeout = 30 * time.Second
-	// DefaultLog is the server log file name inside the run directory.
-	DefaultLog = "server.log"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Options says which server to start or reach and where its output goes.
+// Every setting comes complete from the scenario (schema's defaults pass
+// fills them): Start rejects zero values rather than guessing.
 type Options struct {
 	Server schema.Server
-	Model  schema.Model
 	// RunDir receives the server log at filepath.Join(RunDir, Server.Log).
 	RunDir string
 	// FollowLog, when non-nil, also receives the server's output live
@@ -36,13 +24,19 @@ type Options struct {
 	FollowLog io.Writer
 	// Builtin starts the in-process simulator (kind builtin). It is injected
 	// so this package does not depend on the simulator.
-	Builtin func(ctx context.Context) (url string, stop func(), err error)
+	Builtin func(ctx context.Context) (Builtin, error)
 	// Logf receives progress lines such as "waiting for .../health (12s)"; nil drops them.
 	Logf func(format string, args ...any)
-	// Secrets are more values to hide in the server's log and argv, beside
-	// the server.secrets: the API key and header values, which a server
-	// that logs its requests would print.
-	Secrets []string
+}
+
+// Builtin is a running in-process simulator, as Options.Builtin returns it.
+type Builtin struct {
+	URL  string
+	Stop func() // ends it and waits for it; called once
+	// Exited closes when the simulator stops serving on its own (its
+	// exit_after fault); ExitErr then says so. A nil Exited never closes.
+	Exited  <-chan struct{}
+	ExitErr error
 }
 
 // Handle is a server that is ready to take requests.
@@ -50,14 +44,21 @@ type Handle interface {
 	// URL is the base URL (scheme://host:port, no /v1).
 	URL() string
 	// Info is the server's identity as far as the lifecycle knows it: kind,
-	// URL, command and log path (relative to the run directory). Preflight
-	// adds what the server says about itself; see MergeInfo.
+	// URL (password hidden), command and log path (relative to the run
+	// directory). Preflight adds what the server says about itself; see
+	// MergeInfo.
 	Info() schema.ServerInfo
-	// Died is closed when a started process exits before Stop was called.
-	// It never closes for url and builtin servers.
+	// Died is closed when the server stopped serving before Stop was
+	// called, whatever its kind: a started process exited, the built-in
+	// simulator stopped, an attached server went away (found by Check).
 	Died() <-chan struct{}
-	// ExitErr describes the unexpected exit (status and log tail) once Died is closed; nil before.
+	// ExitErr says how it died once Died is closed; nil before.
 	ExitErr() error
+	// Check finds out whether the server still accepts connections, after
+	// a request could not reach it (connection refused or reset): nil when
+	// it does, else the reason, and Died is then closed. A failed request is
+	// one sample; a server that is gone ends the run.
+	Check(ctx context.Context) error
 	// Stop ends the server and everything it started: SIGTERM to the process
 	// group, StopTimeout of grace, SIGKILL; for docker also `docker rm -f`.
 	// It is idempotent and safe to call from a defer with a fresh context.
@@ -69,58 +70,84 @@ type Handle interface {
 // model. A process that exits during start-up fails Start at once, with its
 // exit status and the tail of its log. On any error nothing is left running.
 func Start(ctx context.Context, o Options) (Handle, error) {
-	o = withDefaults(o)
-	switch kind := o.Server.Kind(); kind {
-	case schema.ServerBuiltin:
-		return startBuiltin(ctx, o)
-	case schema.ServerURL:
-		return attach(ctx, o)
-	case schema.ServerCommand, schema.ServerDocker:
-		return startProcess(ctx, o, kind)
-	default:
-		return nil, fmt.Errorf("start server: unknown server kind %q", kind)
-	}
-}
-
-// withDefaults fills the zero values of the server block in one pass.
-func withDefaults(o Options) Options {
-	s := &o.Server
-	if s.Ready.Path == "" {
-		s.Ready.Path = DefaultReadyPath
-	}
-	if s.Ready.Timeout == 0 {
-		s.Ready.Timeout = schema.Duration(DefaultReadyTimeout)
-	}
-	if s.Ready.Interval == 0 {
-		s.Ready.Interval = schema.Duration(DefaultReadyInterval)
-	}
-	if s.StopTimeout == 0 {
-		s.StopTimeout = schema.Duration(DefaultStopTimeout)
-	}
-	if s.Log == "" {
-		s.Log = DefaultLog
+	kind := o.Server.Kind()
+	if err := o.check(kind); err != nil {
+		return nil, err
 	}
 	if o.Logf == nil {
 		o.Logf = func(string, ...any) {}
 	}
-	return o
+	// The server's own secrets (server.env values named in server.secrets)
+	// are hidden wherever servebench writes: its log, its argv in run.json.
+	redact.Add(secretEnv(o.Server)...)
+	switch kind {
+	case schema.ServerBuiltin:
+		return startBuiltin(ctx, o)
+	case schema.ServerURL:
+		return attach(ctx, o)
+	default:
+		return startProcess(ctx, o, kind)
+	}
+}
+
+// check rejects incomplete settings: they are a bug in the caller, never
+// something to repair here with a second set of defaults.
+func (o Options) check(kind string) error {
+	s := o.Server
+	var errs []error
+	need := func(ok bool, name string) {
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s is not set", name))
+		}
+	}
+	switch kind {
+	case schema.ServerBuiltin:
+		need(o.Builtin != nil, "the built-in simulator")
+	case schema.ServerURL, schema.ServerCommand, schema.ServerDocker:
+		need(s.Ready.Path != "", "server.ready.path")
+		need(s.Ready.Timeout > 0, "server.ready.timeout")
+		need(s.Ready.Interval > 0, "server.ready.interval")
+	default:
+		errs = append(errs, fmt.Errorf("unknown server kind %q", kind))
+	}
+	if kind == schema.ServerCommand || kind == schema.ServerDocker {
+		need(s.StopTimeout > 0, "server.stop_timeout")
+		need(o.RunDir != "", "the run directory")
+		need(filepath.IsLocal(s.Log), fmt.Sprintf("server.log as a file name inside the run directory (got %q)", s.Log))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("start server: incomplete settings (a scenario must come from schema.Load, whose defaults fill them): %w",
+			errors.Join(errs...))
+	}
+	return nil
+}
+
+// secretEnv lists the values of the server.env keys named in server.secrets.
+func secretEnv(s schema.Server) []string {
+	var out []string
+	for _, k := range s.Secrets {
+		out = append(out, s.Env[k])
+	}
+	return out
 }
 
 // startBuiltin runs the injected simulator. Its URL is ready when Builtin
 // returns (the listener is already accepting), so there is nothing to poll.
 func startBuiltin(ctx context.Context, o Options) (Handle, error) {
-	if o.Builtin == nil {
-		return nil, errors.New("start built-in simulator: no simulator was provided (this is a bug in servebench)")
-	}
-	u, stop, err := o.Builtin(ctx)
+	b, err := o.Builtin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("start built-in simulator: %w", err)
 	}
-	if stop == nil {
-		stop = func() {}
-	}
-	info := schema.ServerInfo{Kind: schema.ServerBuiltin, URL: u}
-	return &inproc{info: info, stop: stop}, nil
+	h := &inproc{info: schema.ServerInfo{Kind: schema.ServerBuiltin, URL: b.URL}, stop: b.Stop, stopped: make(chan struct{})}
+	h.life = newLife(b.URL, 0, func() error { return b.ExitErr })
+	go func() {
+		select {
+		case <-b.Exited:
+			h.declare(b.ExitErr)
+		case <-h.stopped:
+		}
+	}()
+	return h, nil
 }
 
 // attach waits for a server someone else runs; it is never stopped.
@@ -128,18 +155,23 @@ func attach(ctx context.Context, o Options) (Handle, error) {
 	if _, err := parseURL(o.Server.URL); err != nil {
 		return nil, err
 	}
-	if err := waitReady(ctx, o.Server.URL, o.Server.Ready, nil, o.Logf); err != nil {
+	if err := waitReady(ctx, o.Server, nil, o.Logf); err != nil {
 		return nil, err
 	}
-	info := schema.ServerInfo{Kind: schema.ServerURL, URL: o.Server.URL}
-	return &inproc{info: info, stop: func() {}}, nil
+	shown := redact.URL(o.Server.URL)
+	h := &inproc{info: schema.ServerInfo{Kind: schema.ServerURL, URL: shown}, stop: func() {}, stopped: make(chan struct{})}
+	h.life = newLife(o.Server.URL, 0, func() error {
+		return fmt.Errorf("the attached server at %s refuses connections: it went away after serving; "+
+			"servebench does not restart a server it only attaches to", shown)
+	})
+	return h, nil
 }
 
 // parseURL checks that a server URL has a scheme and a host.
 func parseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, fmt.Errorf("server url %q is not usable: write it as http://HOST:PORT (no /v1)", raw)
+		return nil, fmt.Errorf("server url %q is not usable: write it as http://HOST:PORT (no /v1)", redact.URL(raw))
 	}
 	return u, nil
 }
@@ -147,20 +179,20 @@ func parseURL(raw string) (*url.URL, error) {
 // inproc is the handle of a server whose life is not a child process:
 // the built-in simulator (stop ends it) or an attached URL (stop is a no-op).
 type inproc struct {
-	info schema.ServerInfo
-	stop func()
-	once onceErr
+	*life
+	info    schema.ServerInfo
+	stop    func()
+	stopped chan struct{} // closed by Stop: ends the exit watcher
+	once    onceErr
 }
 
 var _ Handle = (*inproc)(nil)
 
-func (h *inproc) URL() string             { return h.info.URL }
+func (h *inproc) URL() string             { return h.life.url }
 func (h *inproc) Info() schema.ServerInfo { return h.info }
-func (h *inproc) Died() <-chan struct{}   { return nil } // a nil channel never closes
-func (h *inproc) ExitErr() error          { return nil }
 
 func (h *inproc) Stop(context.Context) error {
-	return h.once.do(func() error { h.stop(); return nil })
+	return h.once.do(func() error { close(h.stopped); h.stop(); return nil })
 }
 
 // MergeInfo combines what the lifecycle knows (h.Info()) with what Preflight
