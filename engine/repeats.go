@@ -34,12 +34,19 @@ func summarizeRepeats(stages []schema.StageResult) []schema.RepeatSummary {
 func summarizeLevel(key string, ms []*schema.Metrics) schema.RepeatSummary {
 	sum := schema.RepeatSummary{Key: key, N: len(ms), Level: schema.RepeatConfidence,
 		Metrics: make(map[string]schema.Interval, len(schema.RepeatedMetrics))}
-	vals := make([]float64, len(ms))
+	vals := make([]float64, 0, len(ms))
 	for _, rm := range schema.RepeatedMetrics {
-		for i, m := range ms {
-			vals[i] = rm.Get(m)
+		vals = vals[:0]
+		for _, m := range ms {
+			if v, ok := rm.Value(m); ok {
+				vals = append(vals, v)
+			}
 		}
-		sum.Metrics[rm.Name] = metrics.MeanCI(vals, schema.RepeatConfidence)
+		// A metric a repeat did not measure (TPOT of a non-streaming
+		// run) has no interval rather than one around zeros.
+		if len(vals) == len(ms) {
+			sum.Metrics[rm.Name] = metrics.MeanCI(vals, schema.RepeatConfidence)
+		}
 	}
 	return sum
 }

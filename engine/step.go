@@ -160,6 +160,7 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 			SLO:             slo,
 			RequestedInput:  step.Lengths.Input,
 			RequestedOutput: step.Lengths.Output,
+			IgnoreEOS:       *r.sess.api.IgnoreEOS,
 		}),
 		out:  make(chan *finished, 1024),
 		live: &Live{Total: step.Requests, Duration: step.Duration},
