@@ -12,8 +12,8 @@ import (
 	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 // Report file names inside a run directory.
@@ -54,7 +54,7 @@ func writeReports(run *schema.Run, dir string, formats []string) error {
 			errs = append(errs, fmt.Errorf("render %s: %w", f, err))
 			continue
 		}
-		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, r.file), buf.Bytes()))
+		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, r.file), redact.Bytes(buf.Bytes())))
 	}
 	return errors.Join(errs...)
 }
@@ -70,7 +70,7 @@ func writeVLLM(run *schema.Run, dir string) error {
 			continue
 		}
 		name := vllmjson.VLLMFileName(st, st.StartedAt)
-		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, name), data))
+		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, name), redact.Bytes(data)))
 	}
 	return errors.Join(errs...)
 }
@@ -82,16 +82,47 @@ func appendMarkdown(path string, run *schema.Run) error {
 	if err := reports.Markdown(&buf, run); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openAppend(path)
 	if err != nil {
-		return fmt.Errorf("summary file: %w", err)
+		return err
 	}
-	_, werr := f.Write(buf.Bytes())
+	_, werr := f.Write(redact.Bytes(buf.Bytes()))
 	return errors.Join(werr, f.Close())
 }
 
+// checkAppendable fails when the summary file cannot be opened for
+// appending, so that run finds out before the benchmark, not after it.
+func checkAppendable(path string) error {
+	f, err := openAppend(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--summary-file: %w", err)
+	}
+	return f, nil
+}
+
+// printSummary writes the terminal summary. Without colour the summary
+// needs no control byte at all, so every one is escaped, whatever string
+// from a server the renderer may have let through.
 func printSummary(c *cli.Context, run *schema.Run, dir string) error {
-	return reports.Terminal(c.App.Writer, run, dir, useColor(c, c.App.Writer))
+	color := useColor(c, c.App.Writer)
+	var buf bytes.Buffer
+	if err := reports.Terminal(&buf, run, dir, color); err != nil {
+		return err
+	}
+	out := redact.String(buf.String())
+	if !color {
+		out = redact.Text(out)
+	}
+	_, err := io.WriteString(c.App.Writer, out)
+	return err
 }
 
 // useColor is true only for a terminal, and never with --no-color/NO_COLOR.
@@ -100,11 +131,6 @@ func useColor(c *cli.Context, w io.Writer) bool {
 		return false
 	}
 	return isTerminal(w)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // knownFormats is the list printed in errors and help.
