@@ -348,3 +348,23 @@ func TestHelpShowsNoUnsetDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestNoColorAnyValue: NO_COLOR with any non-empty value (no-color.org)
+// turns colour off; it is not a bool that "yes" would make an invalid
+// command line.
+func TestNoColorAnyValue(t *testing.T) {
+	t.Setenv("NO_COLOR", "yes")
+	for _, args := range [][]string{
+		{"validate", "../../scenarios/quickstart.yaml"},
+		{"compare", "--help"},
+		{"run", "--help"},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != ExitOK {
+			t.Errorf("%v with NO_COLOR=yes: exit %d: %s", args, code, errs)
+		}
+		if args[1] == "--help" && !strings.Contains(out, "NO_COLOR") {
+			t.Errorf("%v does not mention NO_COLOR:\n%s", args, out)
+		}
+	}
+}

@@ -21,7 +21,7 @@ func initCommand() *cli.Command {
 			&cli.StringFlag{Name: "server-url", Usage: "attach to the server at `URL` (default: the built-in simulator)"},
 			&cli.StringFlag{Name: "model", Usage: "model `ID` served there (default: the first id its /v1/models lists)"},
 			&cli.IntFlag{Name: "max-model-len", Usage: "the server's context length in `TOKENS` (default: read from /v1/models; 4096 for the simulator)"},
-			&cli.StringFlag{Name: "ready-path", Usage: "readiness `PATH` to poll before the run, with --server-url (default: the scenario default)"},
+			&cli.StringFlag{Name: "ready-path", Usage: "write a readiness `PATH` to poll before the run, with --server-url (default: none written)"},
 			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing file"},
 		},
 		Action: initAction,

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -39,6 +40,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	for _, c := range app.Commands {
 		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
 		c.HideHelpCommand = true // keeps `help` out of completions after a command
+		for _, f := range c.Flags {
+			noColorFromEnvironment(f)
+		}
 	}
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	return report(errw, err)
@@ -80,6 +84,19 @@ func withoutUnsetDefault(next cli.FlagStringFunc) cli.FlagStringFunc {
 		}
 		return s
 	}
+}
+
+// noColorFromEnvironment makes --no-color follow no-color.org: NO_COLOR
+// with any non-empty value turns colour off (useColor reads it). As the
+// flag's environment variable, urfave/cli would parse it as a bool and exit
+// 2 on NO_COLOR=yes, so it is taken off the flag here, for every command.
+func noColorFromEnvironment(f cli.Flag) {
+	b, ok := f.(*cli.BoolFlag)
+	if !ok || b.Name != "no-color" || !slices.Contains(b.EnvVars, noColorEnv) {
+		return
+	}
+	b.EnvVars = slices.DeleteFunc(slices.Clone(b.EnvVars), func(e string) bool { return e == noColorEnv })
+	b.Usage += " (also: NO_COLOR set to any value)"
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {

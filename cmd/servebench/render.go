@@ -125,9 +125,12 @@ func printSummary(c *cli.Context, run *schema.Run, dir string) error {
 	return err
 }
 
-// useColor is true only for a terminal, and never with --no-color/NO_COLOR.
+// noColorEnv turns colour off when set to any non-empty value (no-color.org).
+const noColorEnv = "NO_COLOR"
+
+// useColor is true only for a terminal, and never with --no-color or NO_COLOR.
 func useColor(c *cli.Context, w io.Writer) bool {
-	if c.Bool("no-color") {
+	if c.Bool("no-color") || os.Getenv(noColorEnv) != "" {
 		return false
 	}
 	return isTerminal(w)
