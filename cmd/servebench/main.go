@@ -37,13 +37,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	exitCodeOverride = 0
 	app := newApp(out, errw)
-	for _, c := range app.Commands {
-		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
-		c.HideHelpCommand = true // keeps `help` out of completions after a command
-		for _, f := range c.Flags {
-			noColorFromEnvironment(f)
-		}
-	}
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	return report(errw, err)
 }
@@ -100,7 +93,7 @@ func noColorFromEnvironment(f cli.Flag) {
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:                 "servebench",
 		Usage:                "benchmark OpenAI-compatible LLM inference servers from YAML scenarios",
 		Version:              buildVersion(),
@@ -122,4 +115,12 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			exitCodeOverride = ExitInvalid
 		},
 	}
+	for _, c := range app.Commands {
+		c.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return usageErr(err) }
+		c.HideHelpCommand = true // keeps `help` out of completions after a command
+		for _, f := range c.Flags {
+			noColorFromEnvironment(f)
+		}
+	}
+	return app
 }
