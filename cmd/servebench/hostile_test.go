@@ -154,3 +154,14 @@ func TestStdLogPassesTheFunnel(t *testing.T) {
 		t.Errorf("log output: %q", got)
 	}
 }
+
+// TestColourSummaryKeepsOnlyColour: with colour on (a terminal), the
+// summary keeps its colour sequences and escapes every other control byte.
+func TestColourSummaryKeepsOnlyColour(t *testing.T) {
+	in := "\x1b[32m✔\x1b[0m model" + escTitle + escClear + escForge + "\n\ttab\n"
+	got := textKeepingColour(in)
+	want := "\x1b[32m✔\x1b[0m model" + `\x1b]0;owned\a\x1b[2J\r\x1b[1Aall thresholds passed` + "\n\ttab\n"
+	if got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}

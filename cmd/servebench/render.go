@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/reports/vllmjson"
@@ -108,8 +110,8 @@ func openAppend(path string) (*os.File, error) {
 	return f, nil
 }
 
-// printSummary writes the terminal summary. Without colour the summary
-// needs no control byte at all, so every one is escaped, whatever string
+// printSummary writes the terminal summary. The summary needs no control
+// byte but its own colours, so every other one is escaped, whatever string
 // from a server the renderer may have let through.
 func printSummary(c *cli.Context, run *schema.Run, dir string) error {
 	color := useColor(c, c.App.Writer)
@@ -118,11 +120,30 @@ func printSummary(c *cli.Context, run *schema.Run, dir string) error {
 		return err
 	}
 	out := redact.String(buf.String())
-	if !color {
+	if color {
+		out = textKeepingColour(out)
+	} else {
 		out = redact.Text(out)
 	}
 	_, err := io.WriteString(c.App.Writer, out)
 	return err
+}
+
+// sgr matches a colour sequence (Select Graphic Rendition): it can change
+// how text looks, not where it is or what the screen shows.
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// textKeepingColour is redact.Text that leaves colour sequences alone.
+func textKeepingColour(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range sgr.FindAllStringIndex(s, -1) {
+		b.WriteString(redact.Text(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(redact.Text(s[last:]))
+	return b.String()
 }
 
 // noColorEnv turns colour off when set to any non-empty value (no-color.org).
