@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,13 +94,20 @@ func appendMarkdown(path string, run *schema.Run) error {
 }
 
 // checkAppendable fails when the summary file cannot be opened for
-// appending, so that run finds out before the benchmark, not after it.
+// appending, so that run finds out before the benchmark, not after it. A
+// file it had to create for the check is removed again: a run that then
+// fails validation leaves nothing behind.
 func checkAppendable(path string) error {
+	_, statErr := os.Stat(path)
 	f, err := openAppend(path)
 	if err != nil {
 		return err
 	}
-	return f.Close()
+	err = f.Close()
+	if errors.Is(statErr, fs.ErrNotExist) {
+		err = errors.Join(err, os.Remove(path))
+	}
+	return err
 }
 
 func openAppend(path string) (*os.File, error) {
