@@ -1,6 +1,10 @@
 # Everyday commands; each is a plain `go` call, so nothing here is needed
 # to follow the README.
 
+# put servebench on the PATH (in $(go env GOBIN), else $(go env GOPATH)/bin)
+install:
+    go install ./cmd/servebench
+
 # run the tests (the README's test command)
 test:
     go test ./...

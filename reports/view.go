@@ -269,19 +269,48 @@ func statusLines(run *schema.Run) []string {
 	return append(out, "thresholds: "+thresholdVerdict(run))
 }
 
-// thresholdVerdict summarises every threshold of the run in a few words.
+// thresholdVerdict summarises every threshold of the run in a few words. A
+// run that stopped early did not evaluate its thresholds everywhere: it says
+// so rather than "none defined" or "some failed".
 func thresholdVerdict(run *schema.Run) string {
-	n := 0
+	evaluated, failed := 0, 0
 	for i := range run.Stages {
-		n += len(run.Stages[i].Thresholds)
+		for _, t := range run.Stages[i].Thresholds {
+			evaluated++
+			if !t.Passed {
+				failed++
+			}
+		}
 	}
 	switch {
-	case n == 0:
+	case failed > 0:
+		return "some failed"
+	case evaluated == 0 && !definesThresholds(run.Scenario):
 		return "none defined"
+	case run.Status == schema.StatusInterrupted && evaluated == 0:
+		return "not evaluated: interrupted"
+	case run.Status == schema.StatusInterrupted:
+		return "interrupted before all were evaluated; none failed"
+	case run.Status == schema.StatusFailed && evaluated == 0:
+		return "not evaluated: the run did not complete"
+	case run.Status == schema.StatusFailed:
+		return "not all evaluated: the run did not complete; none failed"
 	case run.Passed:
 		return "all passed"
 	}
 	return "some failed"
+}
+
+// definesThresholds reports whether the scenario has any threshold.
+func definesThresholds(sc *schema.Scenario) bool {
+	if sc == nil {
+		return false
+	}
+	n := len(sc.Thresholds)
+	for _, st := range sc.Stages {
+		n += len(st.Thresholds)
+	}
+	return n > 0
 }
 
 func stageOutcomes(run *schema.Run) (done, cut []string) {

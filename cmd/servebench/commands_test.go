@@ -66,6 +66,27 @@ func TestInitWritesAValidStarter(t *testing.T) {
 		t.Errorf("--max-model-len not written:\n%s", b)
 	}
 
+	// Attached to a server with no --model and no --ready-path: the model
+	// is the server's own (first of /v1/models) and no readiness path is
+	// written, since an attached server may not serve /health.
+	code, _, errs = runCLI(t, "init", path, "--force", "--server-url", "http://127.0.0.1:8123")
+	if code != ExitOK {
+		t.Fatalf("init --server-url: exit %d: %s", code, errs)
+	}
+	b, _ := os.ReadFile(path)
+	for _, bad := range []string{"ready:", "/health", "name: \"sim-model\""} {
+		if strings.Contains(string(b), bad) {
+			t.Errorf("init --server-url writes %q:\n%s", bad, b)
+		}
+	}
+	if code, _, errs := runCLI(t, "validate", path); code != ExitOK {
+		t.Fatalf("validate rejects the starter: %s", errs)
+	}
+	code, _, errs = runCLI(t, "init", path, "--force", "--server-url", "http://127.0.0.1:8123", "--ready-path", "/ping")
+	if b, _ := os.ReadFile(path); code != ExitOK || !strings.Contains(string(b), `ready: {path: "/ping"}`) {
+		t.Errorf("--ready-path not written (exit %d %s):\n%s", code, errs, b)
+	}
+
 	// Without a path: servebench.yaml in the working directory.
 	t.Chdir(dir)
 	if code, out, _ := runCLI(t, "init"); code != ExitOK || !strings.Contains(out, "servebench.yaml") {
@@ -73,6 +94,61 @@ func TestInitWritesAValidStarter(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "servebench.yaml")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestInitNeverWritesAnInvalidFile: a context length picks a built-in
+// profile that fits it, one too small for any is refused with exit 2 and
+// the numbers, and a value that would break the file is refused too;
+// nothing is written when init refuses.
+func TestInitNeverWritesAnInvalidFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		profile string // "" : refused
+		errs    []string
+	}{
+		{"fits safe", []string{"--max-model-len", "384"}, "safe", nil},
+		{"fits dev only", []string{"--max-model-len", "300"}, "dev", nil},
+		{"fits none", []string{"--max-model-len", "100"}, "", []string{"--max-model-len 100", "128 + 64 = 192", "at least 192"}},
+		{"negative", []string{"--max-model-len", "-5"}, "", []string{"--max-model-len -5"}},
+		{"attached, fits dev", []string{"--server-url", "http://127.0.0.1:8000", "--max-model-len", "200"}, "dev", nil},
+		{"odd model id", []string{"--model", "org/m\"\nstages: []"}, "safe", nil},
+		{"not a URL", []string{"--server-url", "localhost:8000"}, "", []string{"nothing written", "server.url"}},
+		{"ready path without a server", []string{"--ready-path", "/ping"}, "", []string{"--ready-path", "--server-url"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			code, _, errs := runCLI(t, append([]string{"init", path}, tc.args...)...)
+			if tc.profile == "" {
+				if code != ExitInvalid {
+					t.Fatalf("exit %d, want %d", code, ExitInvalid)
+				}
+				for _, w := range tc.errs {
+					if !strings.Contains(errs, w) {
+						t.Errorf("stderr lacks %q:\n%s", w, errs)
+					}
+				}
+				if _, err := os.Stat(path); err == nil {
+					t.Error("init refused but wrote the file")
+				}
+				return
+			}
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if code, _, errs := runCLI(t, "validate", path); code != ExitOK {
+				t.Fatalf("validate rejects what init wrote: %s", errs)
+			}
+			sc, err := schema.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := sc.Stages[0].Profile[0]; got != tc.profile || len(sc.Stages) != 1 {
+				t.Errorf("profile %q (%d stages), want %q", got, len(sc.Stages), tc.profile)
+			}
+		})
 	}
 }
 
@@ -216,6 +292,79 @@ func TestExitCodes(t *testing.T) {
 	for _, tc := range tests {
 		if code, _, errs := runCLI(t, tc.args...); code != tc.want {
 			t.Errorf("%s: exit %d, want %d: %s", tc.name, code, tc.want, errs)
+		}
+	}
+}
+
+// TestUnknownMetricHintNamesACommand: validate's hint for an unknown metric
+// names a command, and that command prints the metric reference.
+func TestUnknownMetricHintNamesACommand(t *testing.T) {
+	path := writeScenario(t, `version: 1
+stages:
+  - {name: s, profile: dev, concurrency: 1, requests: 1}
+thresholds:
+  - expr: ttft.p999 < 5
+`)
+	code, _, errs := runCLI(t, "validate", path)
+	if code != ExitInvalid {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	m := regexp.MustCompile(`\(servebench (\w+)\)`).FindStringSubmatch(errs)
+	if m == nil {
+		t.Fatalf("the hint names no command:\n%s", errs)
+	}
+	code, out, errs := runCLI(t, m[1])
+	if code != ExitOK {
+		t.Fatalf("servebench %s: exit %d: %s", m[1], code, errs)
+	}
+	var want bytes.Buffer
+	if err := schema.WriteMetricReference(&want); err != nil {
+		t.Fatal(err)
+	}
+	if out != want.String() || !strings.Contains(out, "`ttft.p99`") {
+		t.Errorf("servebench %s does not print the metric reference:\n%s", m[1], out)
+	}
+}
+
+// TestHelpShowsNoUnsetDefaults: an override that is not given is not "0"
+// (the scenario decides), and a switch's "false" says nothing; real
+// defaults stay.
+func TestHelpShowsNoUnsetDefaults(t *testing.T) {
+	for _, cmd := range []string{"run", "plan", "bench-client", "init", "compare"} {
+		_, out, _ := runCLI(t, cmd, "--help")
+		if !strings.Contains(out, "--help") {
+			t.Fatalf("%s --help printed no help:\n%s", cmd, out)
+		}
+		for _, bad := range []string{"(default: 0)", "(default: false)", "(default: 0s)"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("%s --help prints %q:\n%s", cmd, bad, out)
+			}
+		}
+	}
+	_, out, _ := runCLI(t, "sim", "--help")
+	for _, want := range []string{"(default: 8000)", `(default: "127.0.0.1")`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("sim --help lost the real default %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestNoColorAnyValue: NO_COLOR with any non-empty value (no-color.org)
+// turns colour off; it is not a bool that "yes" would make an invalid
+// command line.
+func TestNoColorAnyValue(t *testing.T) {
+	t.Setenv("NO_COLOR", "yes")
+	for _, args := range [][]string{
+		{"validate", "../../scenarios/quickstart.yaml"},
+		{"compare", "--help"},
+		{"run", "--help"},
+	} {
+		code, out, errs := runCLI(t, args...)
+		if code != ExitOK {
+			t.Errorf("%v with NO_COLOR=yes: exit %d: %s", args, code, errs)
+		}
+		if args[1] == "--help" && !strings.Contains(out, "NO_COLOR") {
+			t.Errorf("%v does not mention NO_COLOR:\n%s", args, out)
 		}
 	}
 }

@@ -68,11 +68,17 @@ server:
 model: {name: m}
 stages:
   - {name: s, profile: dev, concurrency: 1, requests: 1}
+thresholds:
+  - expr: error_rate == 0
 `)
 	results := t.TempDir()
-	code, _, errs := runCLI(t, "run", path, "--results-dir", results, "--quiet")
+	code, out, errs := runCLI(t, "run", path, "--results-dir", results)
 	if code != ExitRunFailed {
 		t.Fatalf("exit %d, want 3: %s", code, errs)
+	}
+	// The scenario defines a threshold that never ran: the summary says so.
+	if want := "thresholds: not evaluated: the run did not complete"; !strings.Contains(out, want) {
+		t.Errorf("the summary does not say %q:\n%s", want, out)
 	}
 	dirs, _ := filepath.Glob(filepath.Join(results, "gone", "*", "run.json"))
 	if len(dirs) != 1 {

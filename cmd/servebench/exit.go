@@ -7,6 +7,7 @@ import (
 
 	"github.com/servebench/servebench/engine"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Exit codes, documented in the README and relied upon by CI jobs.
@@ -63,11 +64,13 @@ func exitCode(err error) int {
 	return ExitRunFailed
 }
 
-// report prints the error (once, prefixed) and returns the exit code.
+// report prints the error (once, prefixed) and returns the exit code. The
+// message may quote a server (an error body, a model id): it passes the
+// funnel with control bytes escaped.
 func report(w io.Writer, err error) int {
 	code := exitCode(err)
 	if err != nil && err.Error() != "" {
-		fmt.Fprintf(w, "servebench: %v\n", err)
+		fmt.Fprintf(w, "servebench: %s\n", redact.Safe(err.Error()))
 	}
 	return code
 }

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime/debug"
-	"strings"
 
 	"github.com/servebench/servebench/schema"
 	"github.com/urfave/cli/v2"
@@ -22,6 +20,18 @@ func schemaCommand() *cli.Command {
 			}
 			_, err := c.App.Writer.Write(doc)
 			return err
+		},
+	}
+}
+
+// metricsCommand prints the names a threshold can read; validate's hint for
+// an unknown metric name points here.
+func metricsCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "metrics",
+		Usage: "print the metric reference: every name a threshold's expr and when can read, with unit and meaning",
+		Action: func(c *cli.Context) error {
+			return schema.WriteMetricReference(c.App.Writer)
 		},
 	}
 }
@@ -56,93 +66,6 @@ func buildVersion() string {
 		}
 	}
 	return "dev"
-}
-
-func initCommand() *cli.Command {
-	return &cli.Command{
-		Name:      "init",
-		Usage:     "write a commented starter scenario",
-		ArgsUsage: "[FILE]",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "server-url", Usage: "attach to the server at `URL` (default: the built-in simulator)"},
-			&cli.StringFlag{Name: "model", Usage: "model `ID` served there"},
-			&cli.IntFlag{Name: "max-model-len", Usage: "the server's context length"},
-			&cli.BoolFlag{Name: "force", Usage: "overwrite an existing file"},
-		},
-		Action: initAction,
-	}
-}
-
-func initAction(c *cli.Context) error {
-	path := "servebench.yaml"
-	if c.NArg() > 0 {
-		path = c.Args().First()
-	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if c.Bool("force") {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	f, err := os.OpenFile(path, flags, 0o644)
-	if err != nil {
-		return usagef("init: %v (use --force to overwrite)", err)
-	}
-	defer f.Close()
-	if _, err := f.WriteString(starterScenario(c.String("server-url"), c.String("model"), c.Int("max-model-len"))); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.Writer, "wrote %s; check it with: servebench validate %s\n", path, path)
-	return nil
-}
-
-// starterScenario is a small, valid, commented scenario.
-func starterScenario(url, model string, maxLen int) string {
-	server := "# server: no block means the built-in simulator (no GPU needed).\n" +
-		"# To attach to a running server instead:\n# server:\n#   url: http://127.0.0.1:8000\n"
-	if url != "" {
-		server = fmt.Sprintf("server:\n  url: %s          # an already running OpenAI-compatible server\n"+
-			"  ready: {path: /health, timeout: 2m}\n", url)
-	}
-	if model == "" {
-		model = "sim-model"
-	}
-	if maxLen == 0 {
-		maxLen = 4096
-	}
-	return fmt.Sprintf(strings.TrimLeft(`
-# yaml-language-server: $schema=./scenario.schema.json
-# (write the schema next to this file with: servebench schema > scenario.schema.json)
-# Starter scenario written by 'servebench init'. Reference: the README's
-# "Scenario reference"; check with 'servebench validate' before spending GPU time.
-version: 1
-name: starter
-description: Concurrency sweep with the safe profile (256 input / 128 output tokens)
-
-%s
-model:
-  name: %s
-  max_model_len: %d   # every profile's input + output must fit
-
-api:
-  endpoint: completions   # or chat
-  # api_key: ${OPENAI_API_KEY}
-
-stages:
-  - name: sweep
-    profile: safe             # dev 128/64, safe 256/128, balanced 384/256, stress 512/256
-    concurrency: [1, 2, 4, 8] # or 8, or {from: 1, to: 32, step: 1}
-    requests: 32              # measured requests per level
-    warmup: 2
-
-thresholds:
-  - expr: error_rate == 0
-  - name: interactive TTFT
-    when: concurrency <= 4
-    expr: ttft.p99 < 2000     # milliseconds
-
-report:
-  dir: bench_results
-  formats: [markdown, html, json, junit]
-`, "\n"), server, model, maxLen)
 }
 
 func completionCommand() *cli.Command {

@@ -3,13 +3,12 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/servebench/servebench/engine"
 	"github.com/servebench/servebench/schema"
-	"golang.org/x/term"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Progress refresh periods: a terminal line is redrawn often; a log (CI,
@@ -45,19 +44,6 @@ func newProgress(w io.Writer, quiet bool) *progress {
 	return &progress{w: w, tty: isTerminal(w), quiet: quiet, width: func() int { return terminalWidth(w) }}
 }
 
-// terminalWidth is w's column count, or 0 when unknown.
-func terminalWidth(w io.Writer) int {
-	f, ok := w.(*os.File)
-	if !ok {
-		return 0
-	}
-	cols, _, err := term.GetSize(int(f.Fd()))
-	if err != nil {
-		return 0
-	}
-	return cols
-}
-
 // Logf prints a lifecycle message (server start, readiness, warnings).
 func (p *progress) Logf(format string, args ...any) {
 	if p.quiet {
@@ -81,29 +67,19 @@ func (p *progress) clearLine() {
 // the end of the line, so the terminal never shows an empty line between
 // frames (no flicker). The caller holds mu.
 func (p *progress) redraw() {
-	line := p.status()
-	if w := p.width(); w > 1 {
-		line = truncate(line, w-1)
-	}
-	fmt.Fprintf(p.w, "\r%s\033[K", line)
+	fmt.Fprintf(p.w, "\r%s\033[K", p.liveLine(time.Now(), p.width()))
 	p.drawn = true
 }
 
-// truncate cuts s to n runes, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
-
-// printf writes one line; the caller holds mu.
+// printf writes one line; the caller holds mu. The line may quote a server
+// (an error body in a readiness message, a model id): control bytes are
+// escaped, so it can neither move the cursor nor forge a line of output.
 func (p *progress) printf(format string, args ...any) {
+	var ts string
 	if !p.tty {
-		fmt.Fprint(p.w, time.Now().Format("15:04:05.000 "))
+		ts = time.Now().Format("15:04:05.000 ")
 	}
-	fmt.Fprintf(p.w, format+"\n", args...)
+	fmt.Fprint(p.w, ts+redact.Safe(fmt.Sprintf(format, args...))+"\n")
 }
 
 // StepStarted begins the line of a step and its refresh loop.
@@ -113,7 +89,7 @@ func (p *progress) StepStarted(step engine.Step, index, total int, live *engine.
 	}
 	p.Stop()
 	p.mu.Lock()
-	p.label = fmt.Sprintf("[%d/%d] %s", index+1, total, step.ID)
+	p.label = fmt.Sprintf("[%d/%d] %s", index+1, total, redact.Line(step.ID))
 	p.live, p.start = live, time.Now()
 	p.stop, p.done = make(chan struct{}), make(chan struct{})
 	if !p.tty {
@@ -140,41 +116,12 @@ func (p *progress) loop(stop, done chan struct{}) {
 			if p.tty {
 				p.redraw()
 			} else {
-				p.printf("%s", p.status())
+				text, _ := p.status(time.Now())
+				p.printf("%s  %s", p.label, text)
 			}
 			p.mu.Unlock()
 		}
 	}
-}
-
-// status is the live line: done/total, errors, req/s, elapsed and ETA.
-func (p *progress) status() string {
-	l := p.live
-	el := time.Since(p.start)
-	done, failed := l.Done(), l.Failed()
-	// Rate, ETA and the duration window count from the first measured send
-	// (warmup requests are neither counted nor part of the window); until
-	// then, from the step's start.
-	since := l.MeasuringSince()
-	if since.IsZero() {
-		since = p.start
-	}
-	measured := time.Since(since)
-	rate := float64(done) / max(measured.Seconds(), 1e-9)
-	total, eta := "?", "?"
-	switch {
-	case l.Total > 0:
-		total = fmt.Sprint(l.Total)
-		if rate > 0 {
-			eta = time.Duration(float64(int64(l.Total)-done) / rate * float64(time.Second)).Round(time.Second).String()
-		}
-	case l.Duration > 0 && measured < l.Duration:
-		eta = (l.Duration - measured).Round(time.Second).String()
-	case l.Duration > 0:
-		eta = "finishing" // the window is over; requests in flight complete
-	}
-	return fmt.Sprintf("%s  %d/%s done  %d errors  %.1f req/s  elapsed %s  eta %s",
-		p.label, done, total, failed, rate, el.Round(time.Second), eta)
 }
 
 // StepFinished ends the step's line with its headline numbers.

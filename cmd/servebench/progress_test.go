@@ -51,15 +51,24 @@ func TestNonTTYProgressIsPlainLog(t *testing.T) {
 	}
 }
 
-// lockedBuffer is written by the refresh goroutine and read by the test.
+// lockedBuffer is written by the refresh goroutine and read by the test;
+// every write is announced on wrote, so the test waits for frames instead
+// of sleeping.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote chan struct{}
 }
+
+func newLockedBuffer() *lockedBuffer { return &lockedBuffer{wrote: make(chan struct{}, 1)} }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	select {
+	case l.wrote <- struct{}{}:
+	default:
+	}
 	return l.b.Write(p)
 }
 
@@ -69,20 +78,28 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// waitFor waits until the buffer satisfies ok, woken by each write.
+func (l *lockedBuffer) waitFor(t *testing.T, ok func(string) bool) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	for !ok(l.String()) {
+		select {
+		case <-l.wrote:
+		case <-timeout:
+			t.Fatalf("not written within 20s: %q", l.String())
+		}
+	}
+}
+
 // TestTTYRedrawsOneLineInPlace drives the terminal display directly: frames
 // overwrite each other with no newline and no blank frame, fit the
 // terminal, and the finished line replaces the live one.
 func TestTTYRedrawsOneLineInPlace(t *testing.T) {
-	var buf lockedBuffer
-	p := &progress{w: &buf, tty: true, width: func() int { return 60 }}
+	buf := newLockedBuffer()
+	p := &progress{w: buf, tty: true, width: func() int { return 60 }}
 	step := engine.Step{ID: "a-rather-long-stage-name/balanced/c128"}
 	p.StepStarted(step, 0, 2, &engine.Live{Total: 20})
-	for deadline := time.Now().Add(20 * time.Second); strings.Count(buf.String(), "\r") < 2; {
-		if time.Now().After(deadline) {
-			t.Fatalf("no redraw within 20s: %q", buf.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	buf.waitFor(t, func(s string) bool { return strings.Count(s, "\r") >= 2 })
 	p.Logf("server ready")
 	p.StepFinished(&schema.StageResult{Status: schema.StatusCompleted})
 	p.Stop()
@@ -111,21 +128,48 @@ func TestTTYRedrawsOneLineInPlace(t *testing.T) {
 	}
 }
 
-func TestStatusETA(t *testing.T) {
-	p := &progress{label: "[1/1] s"}
+// TestLiveLine: a level that ends by duration shows a bar of its window with
+// elapsed and remaining time (not "56/? done"); a level that ends by
+// requests shows a bar of its requests; the line never wraps, and a narrow
+// terminal loses the bar before the numbers.
+func TestLiveLine(t *testing.T) {
+	now := time.Now()
 	for _, tc := range []struct {
+		name    string
 		live    *engine.Live
 		elapsed time.Duration
-		want    string
+		width   int
+		want    []string
+		not     []string
 	}{
-		{&engine.Live{Total: 10}, time.Second, "0/10 done  0 errors  0.0 req/s  elapsed 1s  eta ?"},
-		{&engine.Live{Duration: time.Minute}, 15 * time.Second, "0/? done  0 errors  0.0 req/s  elapsed 15s  eta 45s"},
-		{&engine.Live{Duration: time.Second}, 3 * time.Second, "elapsed 3s  eta finishing"},
+		{"duration, a quarter", &engine.Live{Duration: time.Minute}, 15 * time.Second, 120,
+			[]string{"██████░░░░░░░░░░░░░░░░░░  0 done", "15s/1m0s  45s left"}, []string{"?"}},
+		{"duration, over", &engine.Live{Duration: time.Second}, 3 * time.Second, 120,
+			[]string{"████████████████████████  0 done", "1s/1s  finishing"}, []string{"?"}},
+		{"requests, none yet", &engine.Live{Total: 10}, time.Second, 120,
+			[]string{"░░░░░░░░░░░░░░░░░░░░░░░░  0/10 done  0 errors  0.0 req/s  elapsed 1s  eta ?"}, nil},
+		{"80 columns", &engine.Live{Duration: time.Minute}, 30 * time.Second, 80,
+			[]string{"  █████░░░░░  0 done", "30s/1m0s  30s left"}, nil},
+		{"too narrow for a bar", &engine.Live{Duration: time.Minute}, 30 * time.Second, 72,
+			[]string{"[1/6] sweep/dev/c4  0 done", "30s left"}, []string{"█", "░"}},
 	} {
-		p.live, p.start = tc.live, time.Now().Add(-tc.elapsed)
-		if got := p.status(); !strings.Contains(got, tc.want) {
-			t.Errorf("status %q lacks %q", got, tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			p := &progress{label: "[1/6] sweep/dev/c4", live: tc.live, start: now.Add(-tc.elapsed)}
+			got := p.liveLine(now, tc.width)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%q lacks %q", got, w)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(got, w) {
+					t.Errorf("%q has %q", got, w)
+				}
+			}
+			if n := utf8.RuneCountInString(got); n > tc.width-1 {
+				t.Errorf("%d columns on a %d-column terminal: %q", n, tc.width, got)
+			}
+		})
 	}
 }
 

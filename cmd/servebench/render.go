@@ -5,15 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/servebench/servebench/reports"
 	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 // Report file names inside a run directory.
@@ -54,7 +57,7 @@ func writeReports(run *schema.Run, dir string, formats []string) error {
 			errs = append(errs, fmt.Errorf("render %s: %w", f, err))
 			continue
 		}
-		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, r.file), buf.Bytes()))
+		errs = append(errs, schema.WriteFileAtomic(filepath.Join(dir, r.file), redact.Bytes(buf.Bytes())))
 	}
 	return errors.Join(errs...)
 }
@@ -73,29 +76,84 @@ func appendMarkdown(path string, run *schema.Run) error {
 	if err := reports.Markdown(&buf, run); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := openAppend(path)
 	if err != nil {
-		return fmt.Errorf("summary file: %w", err)
+		return err
 	}
-	_, werr := f.Write(buf.Bytes())
+	_, werr := f.Write(redact.Bytes(buf.Bytes()))
 	return errors.Join(werr, f.Close())
 }
 
-func printSummary(c *cli.Context, run *schema.Run, dir string) error {
-	return reports.Terminal(c.App.Writer, run, dir, useColor(c, c.App.Writer))
+// checkAppendable fails when the summary file cannot be opened for
+// appending, so that run finds out before the benchmark, not after it. A
+// file it had to create for the check is removed again: a run that then
+// fails validation leaves nothing behind.
+func checkAppendable(path string) error {
+	_, statErr := os.Stat(path)
+	f, err := openAppend(path)
+	if err != nil {
+		return err
+	}
+	err = f.Close()
+	if errors.Is(statErr, fs.ErrNotExist) {
+		err = errors.Join(err, os.Remove(path))
+	}
+	return err
 }
 
-// useColor is true only for a terminal, and never with --no-color/NO_COLOR.
+func openAppend(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--summary-file: %w", err)
+	}
+	return f, nil
+}
+
+// printSummary writes the terminal summary. The summary needs no control
+// byte but its own colours, so every other one is escaped, whatever string
+// from a server the renderer may have let through.
+func printSummary(c *cli.Context, run *schema.Run, dir string) error {
+	color := useColor(c, c.App.Writer)
+	var buf bytes.Buffer
+	if err := reports.Terminal(&buf, run, dir, color); err != nil {
+		return err
+	}
+	out := redact.String(buf.String())
+	if color {
+		out = textKeepingColour(out)
+	} else {
+		out = redact.Text(out)
+	}
+	_, err := io.WriteString(c.App.Writer, out)
+	return err
+}
+
+// sgr matches a colour sequence (Select Graphic Rendition): it can change
+// how text looks, not where it is or what the screen shows.
+var sgr = regexp.MustCompile(`\x1b\[[0-9;]*m`)
+
+// textKeepingColour is redact.Text that leaves colour sequences alone.
+func textKeepingColour(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range sgr.FindAllStringIndex(s, -1) {
+		b.WriteString(redact.Text(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(redact.Text(s[last:]))
+	return b.String()
+}
+
+// noColorEnv turns colour off when set to any non-empty value (no-color.org).
+const noColorEnv = "NO_COLOR"
+
+// useColor is true only for a terminal, and never with --no-color or NO_COLOR.
 func useColor(c *cli.Context, w io.Writer) bool {
-	if c.Bool("no-color") {
+	if c.Bool("no-color") || os.Getenv(noColorEnv) != "" {
 		return false
 	}
 	return isTerminal(w)
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // knownFormats is the list printed in errors and help.

@@ -3,10 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
+	"slices"
+	"strings"
 
 	"github.com/servebench/servebench/engine"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 	"github.com/urfave/cli/v2"
 )
 
@@ -18,7 +20,7 @@ func runCommand() *cli.Command {
 		&cli.StringFlag{Name: "summary-file", EnvVars: []string{"GITHUB_STEP_SUMMARY"},
 			Usage: "append the Markdown report to `FILE` (GitHub's step summary when set)"},
 		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm); default: the scenario's"},
-		&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours in the terminal summary"},
+		&cli.BoolFlag{Name: "no-color", Usage: "no colours in the terminal summary (also: NO_COLOR set to any value)"},
 	)
 	return &cli.Command{
 		Name:      "run",
@@ -33,8 +35,11 @@ func runAction(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return usagef("run takes exactly one scenario file, got %d arguments", c.NArg())
 	}
+	// Every flag and the scenario are checked before a server starts, and
+	// every problem is reported at once.
+	flagErr := checkOutputFlags(c)
 	sc, err := loadScenario(c, c.Args().First())
-	if err != nil {
+	if err := errors.Join(flagErr, err); err != nil {
 		return err
 	}
 	plan, err := engine.NewPlan(sc)
@@ -42,13 +47,14 @@ func runAction(c *cli.Context) error {
 		return usageErr(err)
 	}
 	prog := newProgress(c.App.ErrWriter, c.Bool("quiet"))
-	run, dir, runErr := engine.Execute(c.Context, engine.Options{
-		Plan:            plan,
-		Version:         buildVersion(),
-		Observer:        prog,
-		FollowServerLog: followWriter(c),
-		Logf:            prog.Logf,
-	})
+	opts := engine.Options{Plan: plan, Version: buildVersion(), Observer: prog, Logf: prog.Logf}
+	if c.Bool("follow-server-log") {
+		// The server chooses these bytes: every control byte is escaped.
+		follow := redact.NewTerminalWriter(c.App.ErrWriter)
+		defer follow.Flush()
+		opts.FollowServerLog = follow
+	}
+	run, dir, runErr := engine.Execute(c.Context, opts)
 	prog.Stop()
 	if run == nil {
 		return runErr
@@ -59,7 +65,27 @@ func runAction(c *cli.Context) error {
 	return runOutcome(run, runErr)
 }
 
-// loadScenario loads, overrides and re-validates a scenario file.
+// checkOutputFlags checks the flags that act only after the run (report
+// formats, the summary file), so that a typo fails in a second instead of
+// after an hour of GPU time.
+func checkOutputFlags(c *cli.Context) error {
+	var errs []error
+	for _, f := range c.StringSlice("format") {
+		if !slices.Contains(knownFormats(), f) {
+			errs = append(errs, usagef("--format %q: unknown report format; valid: %s", f, strings.Join(knownFormats(), ", ")))
+		}
+	}
+	if sf := c.String("summary-file"); sf != "" {
+		if err := checkAppendable(sf); err != nil {
+			errs = append(errs, usageErr(err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// loadScenario loads, overrides and re-validates a scenario file, and
+// registers its secrets with the redaction funnel before anything can print
+// them (a password in --server-url included).
 func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
 	sc, err := schema.Load(path)
 	var diags *schema.Diagnostics
@@ -72,17 +98,12 @@ func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
 	if err := applyOverrides(c, sc); err != nil {
 		return nil, err
 	}
+	redact.Add(sc.SecretValues()...)
+	redact.AddURL(sc.Server.URL)
 	if err := schema.Validate(sc); err != nil {
 		return nil, err
 	}
 	return sc, nil
-}
-
-func followWriter(c *cli.Context) *os.File {
-	if c.Bool("follow-server-log") {
-		return os.Stderr
-	}
-	return nil
 }
 
 // finishRun renders the report files and prints what the user asked for.

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -131,30 +133,73 @@ func (p *cliProc) errText() string {
 }
 
 // twoStages finishes a short stage, then runs a long one that a test cuts;
-// the third must never start.
+// the third must never start. The first %s is the server block, the %d the
+// first stage's requests. The threshold applies to the first stage only, so
+// an interrupted run has evaluated thresholds and none failed.
 const twoStages = `version: 1
 name: cut
-server:
-  builtin: {decode_step: 2ms, decode_per_seq: 10us, prefill_per_token: 1us}
+server: %s
 profiles:
   p: {input: 8, output: 16}
 stages:
   - {name: first, profile: p, concurrency: 2, requests: %d}
   - {name: long, profile: p, concurrency: 4, requests: 100000}
   - {name: never, profile: p, concurrency: 1, requests: 1}
+thresholds:
+  - {when: 'stage == "first"', expr: error_rate == 0}
 `
+
+// simServer is the built-in simulator, fast enough for small stages.
+const simServer = `{builtin: {decode_step: 2ms, decode_per_seq: 10us, prefill_per_token: 1us}}`
+
+// countingServer is an OpenAI-compatible server on 127.0.0.1 that announces
+// every completion it has answered on the returned channel, so a test can
+// act when requests of a stage have finished instead of sleeping.
+func countingServer(t *testing.T) (string, <-chan struct{}) {
+	t.Helper()
+	answered := make(chan struct{}, 1<<16)
+	api := fakeOpenAI("m", func(http.ResponseWriter, *http.Request) bool { return false })
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		api.ServeHTTP(w, r)
+		if r.URL.Path == "/v1/completions" {
+			select {
+			case answered <- struct{}{}:
+			default:
+			}
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return fmt.Sprintf("{url: %s}", srv.URL), answered
+}
 
 // TestSignalMidStageSavesAndReports: SIGINT or SIGTERM in mid-stage exits
 // 130, leaves a valid run.json and requests.jsonl, and `servebench report`
-// says which stage finished and which was cut.
+// says which stage finished and which was cut; the summary says the
+// thresholds were interrupted, not that some failed.
 func TestSignalMidStageSavesAndReports(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			path := writeScenario(t, fmt.Sprintf(twoStages, 6))
+			server, answered := countingServer(t)
+			path := writeScenario(t, fmt.Sprintf(twoStages, server, 6))
 			results := t.TempDir()
 			p := startCLI(t, nil, "run", path, "--results-dir", results)
 			p.waitLine(t, "long/p/c4 started")
-			time.Sleep(300 * time.Millisecond) // some requests of the long stage finish
+			// Answers of the first stage (and of the probe) are still in
+			// the channel: drop them, then wait for answers of the long one.
+			for drained := false; !drained; {
+				select {
+				case <-answered:
+				default:
+					drained = true
+				}
+			}
+			for range 8 { // some requests of the long stage finish
+				select {
+				case <-answered:
+				case <-time.After(time.Minute):
+					t.Fatalf("the long stage answered no requests within a minute:\n%s", p.errText())
+				}
+			}
 			if err := p.cmd.Process.Signal(sig); err != nil {
 				t.Fatal(err)
 			}
@@ -169,10 +214,16 @@ func TestSignalMidStageSavesAndReports(t *testing.T) {
 			if run.Stages[0].Status != schema.StatusCompleted || run.Stages[1].Status != schema.StatusInterrupted {
 				t.Errorf("stage statuses %q, %q; want completed, interrupted", run.Stages[0].Status, run.Stages[1].Status)
 			}
+			if run.Stages[1].Metrics.Sent == 0 {
+				t.Errorf("the long stage recorded no request: the signal came before it ran")
+			}
 			for _, f := range []string{"report.md", "report.html"} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Errorf("an interrupted run still renders its reports: %v", err)
 				}
+			}
+			if want := "thresholds: interrupted before all were evaluated; none failed"; !strings.Contains(p.stdout.String(), want) {
+				t.Errorf("the summary does not say %q:\n%s", want, p.stdout.String())
 			}
 			code, out, errs := runCLI(t, "report", dir, "--no-color")
 			if code != ExitOK {
@@ -195,7 +246,7 @@ func TestResultsDirUnderAFileExitsThree(t *testing.T) {
 	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	path := writeScenario(t, fmt.Sprintf(twoStages, 1))
+	path := writeScenario(t, fmt.Sprintf(twoStages, simServer, 1))
 	code, _, errs := runCLI(t, "run", path, "--results-dir", filepath.Join(file, "results"), "--quiet")
 	if code != ExitRunFailed {
 		t.Fatalf("exit %d, want %d: %s", code, ExitRunFailed, errs)
@@ -209,7 +260,7 @@ func TestResultsDirUnderAFileExitsThree(t *testing.T) {
 // in mid-stage, the run stops after that stage and exits 3 saying which
 // file could not be written.
 func TestResultsDirRemovedMidRunExitsThree(t *testing.T) {
-	path := writeScenario(t, fmt.Sprintf(twoStages, 200))
+	path := writeScenario(t, fmt.Sprintf(twoStages, simServer, 200))
 	results := t.TempDir()
 	p := startCLI(t, nil, "run", path, "--results-dir", results)
 	p.waitLine(t, "first/p/c2 started")
