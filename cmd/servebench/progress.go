@@ -134,9 +134,13 @@ func (p *progress) StepFinished(st *schema.StageResult) {
 	defer p.mu.Unlock()
 	p.clearLine()
 	m := st.Metrics
-	p.printf("%s %s: %d ok, %d failed, %.2f req/s, %.0f tok/s, TTFT p50 %.1f ms%s",
+	ttft := "n/a" // no request completed: there is no TTFT, not a TTFT of 0
+	if m.TTFT.Measured() {
+		ttft = fmt.Sprintf("%.1f ms", m.TTFT.Median)
+	}
+	p.printf("%s %s: %d ok, %d failed, %.2f req/s, %.0f tok/s, TTFT p50 %s%s",
 		p.label, st.Status, m.Completed, m.Failed, m.RequestThroughput, m.OutputThroughput,
-		m.TTFT.Median, thresholdMark(st))
+		ttft, thresholdMark(st))
 	p.live = nil
 }
 
