@@ -1,7 +1,9 @@
 package schema
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -25,14 +27,17 @@ func suggest(word string, candidates []string) string {
 
 // didYouMean renders the hint appended to messages about unknown names.
 func didYouMean(word string, candidates []string) string {
+	if h := percentileHint(word, candidates); h != "" {
+		return h
+	}
 	if s := suggest(word, candidates); s != "" {
 		return " (did you mean " + quote(s) + "?)"
 	}
 	return ""
 }
 
-// quote is %q without the cost of fmt in hot validation loops.
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
+// quote is %q: user values are always shown quoted and escaped.
+func quote(s string) string { return strconv.Quote(s) }
 
 // quotedList renders sorted names as "a", "b", "c" for "valid values are" hints.
 func quotedList(names []string) string {
@@ -65,4 +70,27 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// percentileHint handles a metric name that asks for a percentile the
+// scenario does not compute, such as ttft.p99_9 when report.percentiles
+// lacks 99.9: the fix is to add the percentile, not to read the nearest
+// name (ttft.p99), so that is what the hint says. It applies when the
+// candidates hold the same metric's other percentiles.
+func percentileHint(word string, candidates []string) string {
+	i := strings.LastIndex(word, ".p")
+	if i < 0 {
+		return ""
+	}
+	group, key := word[:i], word[i+2:]
+	p, err := strconv.ParseFloat(strings.Replace(key, "_", ".", 1), 64)
+	if err != nil || !(p > 0 && p < 100) || strings.ContainsAny(key, "eE+-") {
+		return ""
+	}
+	for _, c := range candidates {
+		if strings.HasPrefix(c, group+".p") {
+			return fmt.Sprintf(" (add %s to report.percentiles to read %s)", strconv.FormatFloat(p, 'f', -1, 64), word)
+		}
+	}
+	return ""
 }
