@@ -59,25 +59,6 @@ func runAction(c *cli.Context) error {
 	return runOutcome(run, runErr)
 }
 
-// loadScenario loads, overrides and re-validates a scenario file.
-func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
-	sc, err := schema.Load(path)
-	var diags *schema.Diagnostics
-	if err != nil && !errors.As(err, &diags) {
-		return nil, usageErr(err) // an unreadable scenario is a command-line error (2), not a failed run (3)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := applyOverrides(c, sc); err != nil {
-		return nil, err
-	}
-	if err := schema.Validate(sc); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
 func followWriter(c *cli.Context) *os.File {
 	if c.Bool("follow-server-log") {
 		return os.Stderr
