@@ -172,15 +172,19 @@ func snippet(src []byte, line, column int) string {
 		return ""
 	}
 	width := len(strconv.Itoa(line))
+	from := max(column-1-snippetWidth/2, 0) // a long line is shown around the column
 	var b strings.Builder
 	for i, text := range lines {
 		mark := " "
 		if first+i == line {
 			mark = ">"
 		}
-		fmt.Fprintf(&b, "%s %*d | %s\n", mark, width, first+i, strings.TrimRight(text, "\r"))
+		fmt.Fprintf(&b, "%s %*d | %s\n", mark, width, first+i, cut(strings.TrimRight(text, "\r"), from))
 	}
-	pad := width + 5 + max(column-1, 0)
+	pad := width + 5 + max(column-1-from, 0)
+	if from > 0 {
+		pad++ // the "…" before the shown part
+	}
 	b.WriteString(strings.Repeat(" ", pad) + "^")
 	return b.String()
 }
@@ -197,4 +201,27 @@ func sourceLines(src []byte, first, last int) []string {
 		src = rest
 	}
 	return out
+}
+
+// snippetWidth is how many bytes of a source line an excerpt shows.
+const snippetWidth = 120
+
+// cut shows snippetWidth bytes of line from byte from, marking what is
+// left out with "…", so a 256 KB line cannot fill a terminal.
+func cut(line string, from int) string {
+	if len(line) <= snippetWidth && from == 0 {
+		return line
+	}
+	out := ""
+	if from > 0 {
+		if from >= len(line) {
+			return "…"
+		}
+		out = "…"
+	}
+	rest := line[from:]
+	if len(rest) > snippetWidth {
+		return out + strings.ToValidUTF8(rest[:snippetWidth], "") + "…"
+	}
+	return out + strings.ToValidUTF8(rest, "")
 }

@@ -69,11 +69,11 @@ func (ov *Overrides) apply(r *reporter, tree map[string]any) {
 	if ov.ServerURL.Set() {
 		server := e.object("server")
 		for _, k := range []string{"builtin", "command", "docker", "dir", "env", "secrets"} {
-			delete(server, k)
+			e.remove(server, "server", k)
 		}
 		e.set(server, "server", "url", ov.ServerURL.Value, ov.ServerURL.Origin)
 		if !ov.Model.Set() {
-			delete(e.object("model"), "name")
+			e.remove(e.object("model"), "model", "name")
 		}
 	}
 	if ov.Model.Set() {
@@ -104,7 +104,7 @@ func (ov *Overrides) applyProfile(e *editor) {
 		}
 		name, origin = CLIProfile, strings.Join(origins, " and ")
 		profiles := e.object("profiles")
-		delete(profiles, CLIProfile)
+		e.remove(profiles, "profiles", CLIProfile)
 		cli := e.objectIn(profiles, CLIProfile)
 		e.set(cli, "profiles."+CLIProfile, "input", in, origin)
 		e.set(cli, "profiles."+CLIProfile, "output", out, origin)
@@ -122,7 +122,7 @@ func (ov *Overrides) applyStages(e *editor) {
 	sweep := ov.MinConcurrency.Set() || ov.MaxConcurrency.Set() || ov.Step.Set()
 	e.eachStage(func(path string, st map[string]any) {
 		if _, search := st["search"]; ov.Requests.Set() && !search {
-			delete(st, "duration")
+			e.remove(st, path, "duration")
 			e.set(st, path, "requests", jsonInt(ov.Requests.Value), ov.Requests.Origin)
 		}
 		if ov.Repeat.Set() {
@@ -213,6 +213,18 @@ func (e *editor) objectIn(parent map[string]any, key string) map[string]any {
 func (e *editor) set(m map[string]any, path, key string, v any, origin string) {
 	m[key] = v
 	e.r.origins[join(path, key)] = origin
+}
+
+// remove deletes m[key] at path.key, and the record that the file wrote
+// it or anything below it, so no check reads an explicit value that is gone.
+func (e *editor) remove(m map[string]any, path, key string) {
+	delete(m, key)
+	p := join(path, key)
+	for k := range e.r.keys {
+		if within(k, p) {
+			delete(e.r.keys, k)
+		}
+	}
 }
 
 // eachStage calls f for every stage that is a mapping.

@@ -106,8 +106,10 @@ func (b *treeBuilder) count(path string, values, size int) bool {
 	b.values += values
 	b.bytes += size
 	switch {
-	case b.values > maxValues:
+	case b.values > maxValues && b.expanding != "":
 		b.stop(path, "aliases and merge keys here expand to more than %d values, far more than any scenario needs: anchors that repeat other anchors many times over grow exponentially", maxValues)
+	case b.values > maxValues:
+		b.stop(path, "the scenario holds more than %d values, far more than any scenario needs", maxValues)
 	case b.bytes > MaxExpandedBytes:
 		b.stop(path, "the scenario's values, with aliases and ${VAR} references expanded, exceed %d bytes", MaxExpandedBytes)
 	case b.values%1024 == 0 && b.ctx.Err() != nil:
@@ -155,8 +157,8 @@ func (b *treeBuilder) resolve(path string, n ast.Node) ast.Node {
 
 // mapping converts a mapping. Keys written in the mapping win over merged
 // ones (`<<: *defaults`), and of several merged mappings the first wins, as
-// YAML's merge key specifies. A null value leaves the key out but records
-// that the file wrote it, so validation can say "is empty".
+// YAML's merge key specifies. A key without a value (`requests:`) is null,
+// which no field's type accepts: the schema check says so, as editors do.
 func (b *treeBuilder) mapping(path string, m *ast.MappingNode) (map[string]any, bool) {
 	out := make(map[string]any, len(m.Values))
 	var merges []ast.Node
@@ -192,9 +194,10 @@ func (b *treeBuilder) entry(out map[string]any, path, key string, keyTok *token.
 		b.r.keyTokens[p] = keyTok
 	}
 	if node == nil {
+		out[key] = nil
 		return
 	}
-	if v, ok := b.value(p, node); ok && v != nil {
+	if v, ok := b.value(p, node); ok {
 		out[key] = v
 	}
 }

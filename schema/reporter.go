@@ -179,12 +179,15 @@ func (r *reporter) result() error {
 }
 
 // dedupe drops repeated diagnostics: a bad anchor reached through several
-// aliases is reported once.
+// aliases is reported once (same position, same message).
 func dedupe(r *reporter) {
 	seen := map[string]bool{}
 	out := r.diags[:0]
 	for _, d := range r.diags {
 		k := fmt.Sprintf("%d:%d:%s:%s", d.Line, d.Column, d.Origin, d.Message)
+		if d.Line == 0 {
+			k += ":" + d.Path // without a position, the path tells problems apart
+		}
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, d)

@@ -152,7 +152,11 @@ func (s *shapeSchema) collect(e *sjs.ValidationError, out *[]problem) {
 			return
 		}
 	}
-	*out = append(*out, problem{loc: e.InstanceLocation, kind: e.ErrorKind, sch: s.at[e.SchemaURL]})
+	sch := s.at[e.SchemaURL]
+	if sch == nil {
+		sch = &sjs.Schema{} // not reachable by index: worded without titles or bounds
+	}
+	*out = append(*out, problem{loc: e.InstanceLocation, kind: e.ErrorKind, sch: sch})
 }
 
 // precedence orders the violations of one value: the most basic one is
@@ -210,7 +214,7 @@ func coerceScalars(r *reporter, tree map[string]any, probs []problem, base strin
 		if n := r.nodes[path]; n != nil && n.GetToken() != nil && isScalarNode(n) {
 			text = n.GetToken().Value
 		}
-		if set(tree, p.loc, text) {
+		if setAt(tree, p.loc, text) {
 			changed = true
 		}
 	}
@@ -240,8 +244,8 @@ func lookup(tree map[string]any, loc []string, base string) (string, any) {
 	return path, v
 }
 
-// set replaces the value at loc; false when loc does not exist.
-func set(tree map[string]any, loc []string, v any) bool {
+// setAt replaces the value at loc; false when loc does not exist.
+func setAt(tree map[string]any, loc []string, v any) bool {
 	if len(loc) == 0 {
 		return false
 	}

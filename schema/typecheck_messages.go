@@ -174,6 +174,9 @@ var machineLimits = []*big.Rat{
 // and 100" when the schema bounds both sides, else the side crossed:
 // "be positive", "not be negative", "be at least 1", "be at most 2147483647".
 func boundWords(sch *sjs.Schema, k sjs.ErrorKind) string {
+	if sch.Minimum == nil && sch.ExclusiveMinimum == nil && sch.Maximum == nil && sch.ExclusiveMaximum == nil {
+		return "be within the schema's bounds"
+	}
 	lo, loX := sch.Minimum, false
 	if sch.ExclusiveMinimum != nil {
 		lo, loX = sch.ExclusiveMinimum, true

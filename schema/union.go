@@ -65,7 +65,8 @@ func rangeLen(from, to, step float64) int {
 	if !(step > 0) || !(from <= to) {
 		return 0
 	}
-	return int(min(math.Floor((to-from)/step+1e-9)+1, 1<<53))
+	x := (to - from) / step
+	return int(min(math.Floor(x+1e-9+x*1e-12)+1, 1<<53)) // slack for rounding: 0.1 * 3 is not 0.3
 }
 
 // IsRange reports whether the levels were written as {from, to, step}.
