@@ -114,10 +114,11 @@ func load(ctx context.Context, r *reporter, src []byte, env func(string) (string
 	return sc
 }
 
-// decode turns the checked tree into a Scenario. The tree is plain data
-// of the shape the schema describes, so it goes through JSON text into
-// goccy/go-yaml's decoder (JSON is YAML), which knows the yaml tags and
-// the union types' UnmarshalYAML.
+// decode turns the checked tree into a Scenario. The tree is plain data of
+// the shape the schema describes, so it goes through JSON text into
+// goccy/go-yaml's decoder (JSON is YAML), which knows the yaml tags and the
+// union types' UnmarshalYAML. (goccy's ValueToNode would skip the text, but
+// it keeps the quotes of strings that look like numbers.)
 func decode(tree map[string]any) (*Scenario, error) {
 	var js bytes.Buffer
 	enc := json.NewEncoder(&js)

@@ -1,9 +1,7 @@
 package schema
 
 import (
-	"encoding/json"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -80,7 +78,7 @@ func (ov *Overrides) apply(r *reporter, tree map[string]any) {
 		e.set(e.object("model"), "model", "name", ov.Model.Value, ov.Model.Origin)
 	}
 	if ov.Seed.Set() {
-		e.set(tree, "", "seed", json.Number(strconv.FormatInt(ov.Seed.Value, 10)), ov.Seed.Origin)
+		e.set(tree, "", "seed", ov.Seed.Value, ov.Seed.Origin)
 	}
 	if ov.ReportDir.Set() {
 		e.set(e.object("report"), "report", "dir", ov.ReportDir.Value, ov.ReportDir.Origin)
@@ -97,10 +95,10 @@ func (ov *Overrides) applyProfile(e *editor) {
 		in, out := e.baseProfile(ov.firstStage(e))
 		var origins []string
 		if ov.InputLen.Set() {
-			in, origins = jsonInt(ov.InputLen.Value), append(origins, ov.InputLen.Origin)
+			in, origins = int64(ov.InputLen.Value), append(origins, ov.InputLen.Origin)
 		}
 		if ov.OutputLen.Set() {
-			out, origins = jsonInt(ov.OutputLen.Value), append(origins, ov.OutputLen.Origin)
+			out, origins = int64(ov.OutputLen.Value), append(origins, ov.OutputLen.Origin)
 		}
 		name, origin = CLIProfile, strings.Join(origins, " and ")
 		profiles := e.object("profiles")
@@ -123,20 +121,20 @@ func (ov *Overrides) applyStages(e *editor) {
 	e.eachStage(func(path string, st map[string]any) {
 		if _, search := st["search"]; ov.Requests.Set() && !search {
 			e.remove(st, path, "duration")
-			e.set(st, path, "requests", jsonInt(ov.Requests.Value), ov.Requests.Origin)
+			e.set(st, path, "requests", int64(ov.Requests.Value), ov.Requests.Origin)
 		}
 		if ov.Repeat.Set() {
-			e.set(st, path, "repeat", jsonInt(ov.Repeat.Value), ov.Repeat.Origin)
+			e.set(st, path, "repeat", int64(ov.Repeat.Value), ov.Repeat.Origin)
 		}
 		if _, closed := st["concurrency"]; !closed {
 			return
 		}
 		switch {
 		case ov.Single.Set():
-			e.set(st, path, "concurrency", jsonInt(ov.Single.Value), ov.Single.Origin)
+			e.set(st, path, "concurrency", int64(ov.Single.Value), ov.Single.Origin)
 		case sweep:
-			rng := map[string]any{"from": jsonInt(orDefaultInt(ov.MinConcurrency, SweepFrom)), "to": jsonInt(orDefaultInt(ov.MaxConcurrency, SweepTo)),
-				"step": jsonInt(orDefaultInt(ov.Step, 1))}
+			rng := map[string]any{"from": int64(orDefaultInt(ov.MinConcurrency, SweepFrom)), "to": int64(orDefaultInt(ov.MaxConcurrency, SweepTo)),
+				"step": int64(orDefaultInt(ov.Step, 1))}
 			e.set(st, path, "concurrency", rng, joinOrigins(ov.MinConcurrency, ov.MaxConcurrency, ov.Step))
 		}
 	})
@@ -260,10 +258,8 @@ func (e *editor) baseProfile(stage string) (in, out any) {
 		return p["input"], p["output"]
 	}
 	b := BuiltinProfiles[name]
-	return jsonInt(b.Input), jsonInt(b.Output)
+	return int64(b.Input), int64(b.Output)
 }
-
-func jsonInt[T int | int64](v T) json.Number { return json.Number(strconv.FormatInt(int64(v), 10)) }
 
 func orDefaultInt(s Setting[int], def int) int {
 	if s.Set() {

@@ -2,10 +2,7 @@ package schema
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -32,7 +29,7 @@ const (
 )
 
 // tree is the document as plain values (map[string]any, []any, string,
-// json.Number, bool, nil): the instance the JSON Schema check reads, with
+// int64, float64, bool, nil): the instance the JSON Schema check reads, with
 // anchors, aliases and merge keys resolved and ${VAR} expanded. Building it
 // records, for every path, the node and key token diagnostics point at.
 type treeBuilder struct {
@@ -248,8 +245,9 @@ func (b *treeBuilder) sequence(path string, s *ast.SequenceNode) ([]any, bool) {
 	return out, valid
 }
 
-// scalar converts a scalar; strings get ${VAR} expanded. Numbers keep their
-// text as json.Number so that 8 stays an integer and 0.5 a number.
+// scalar converts a scalar; strings get ${VAR} expanded. Integers are
+// int64 and other numbers float64, as the schema check and the decoder
+// expect.
 func (b *treeBuilder) scalar(path string, n ast.Node) (any, bool) {
 	switch v := n.(type) {
 	case *ast.NullNode:
@@ -257,14 +255,20 @@ func (b *treeBuilder) scalar(path string, n ast.Node) (any, bool) {
 	case *ast.BoolNode:
 		return v.Value, true
 	case *ast.IntegerNode:
-		if s := fmt.Sprint(v.Value); isNumber(s) {
-			return json.Number(s), true
+		switch x := v.Value.(type) {
+		case int64:
+			return x, true
+		case uint64:
+			if x <= math.MaxInt64 {
+				return int64(x), true
+			}
+			return float64(x), true // out of every integer field's range
 		}
 	case *ast.FloatNode:
 		if math.IsInf(v.Value, 0) || math.IsNaN(v.Value) {
 			break
 		}
-		return json.Number(strconv.FormatFloat(v.Value, 'g', -1, 64)), true
+		return number(v.Value), true
 	case *ast.StringNode:
 		return b.text(path, v.Value)
 	case *ast.LiteralNode:
@@ -304,10 +308,13 @@ func (b *treeBuilder) text(path, s string) (any, bool) {
 	return s, true
 }
 
-// isNumber reports whether s is a finite number JSON can carry.
-func isNumber(s string) bool {
-	f, err := strconv.ParseFloat(s, 64)
-	return err == nil && !math.IsInf(f, 0)
+// number is a float as the tree holds it: int64 when it is a whole number
+// an int64 holds (1.0 is 1, as JSON Schema counts it), else float64.
+func number(f float64) any {
+	if f == math.Trunc(f) && math.Abs(f) < 1<<63 {
+		return int64(f)
+	}
+	return f
 }
 
 // collectAnchors maps anchor names to their values so aliases can be followed.

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -55,11 +54,11 @@ func checkDuration(v any) error {
 	case string:
 		_, err := ParseDuration(v)
 		return err
-	case json.Number:
-		if f, err := v.Float64(); err == nil && f == 0 {
+	case int64, float64:
+		if v == int64(0) {
 			return nil
 		}
-		return fmt.Errorf("must be a duration with a unit such as 30s or 5m, got integer %s (add a unit, e.g. %ss)", v, v)
+		return fmt.Errorf("must be a duration with a unit such as 30s or 5m, got integer %s (add a unit, e.g. %ss)", numberText(v), numberText(v))
 	}
 	return nil
 }
@@ -210,7 +209,7 @@ func coerceScalars(r *reporter, tree map[string]any, probs []problem, base strin
 			continue
 		}
 		path, v := lookup(tree, p.loc, base)
-		text := fmt.Sprint(v)
+		text := numberText(v)
 		if n := r.nodes[path]; n != nil && n.GetToken() != nil && isScalarNode(n) {
 			text = n.GetToken().Value
 		}

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"math"
@@ -45,7 +44,7 @@ func (s *shapeSchema) report(r *reporter, tree map[string]any, p problem, base s
 	case *kind.Pattern:
 		r.errorf(path, "%s must be %s, got %s", name, orDefault(p.sch.Title, "text matching "+k.Want), describe(v))
 	case *kind.Minimum, *kind.Maximum, *kind.ExclusiveMinimum, *kind.ExclusiveMaximum:
-		r.errorf(path, "%s must %s, got %s", name, boundWords(p.sch, k), number(v))
+		r.errorf(path, "%s must %s, got %s", name, boundWords(p.sch, k), numberText(v))
 	case *kind.MinItems:
 		what := "value"
 		if p.sch.Items2020 != nil && p.sch.Items2020.Title != "" {
@@ -217,11 +216,10 @@ func describe(v any) string {
 	switch v := v.(type) {
 	case string:
 		return "string " + quote(truncate(v, 40))
-	case json.Number:
-		if strings.ContainsAny(string(v), ".eE") {
-			return "number " + string(v)
-		}
-		return "integer " + string(v)
+	case int64:
+		return "integer " + strconv.FormatInt(v, 10)
+	case float64:
+		return "number " + strconv.FormatFloat(v, 'g', -1, 64)
 	case bool:
 		return "boolean " + strconv.FormatBool(v)
 	case map[string]any:
@@ -234,10 +232,10 @@ func describe(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// number is a numeric value as written.
-func number(v any) string {
-	if n, ok := v.(json.Number); ok {
-		return string(n)
+// numberText is a numeric value as a message shows it.
+func numberText(v any) string {
+	if f, ok := v.(float64); ok {
+		return strconv.FormatFloat(f, 'g', -1, 64)
 	}
 	return fmt.Sprint(v)
 }

@@ -1,9 +1,6 @@
 package schema
 
-import (
-	"bytes"
-	"encoding/json"
-)
+import "encoding/json"
 
 // CheckBuiltin checks simulator settings given outside a scenario file
 // (the flags of `servebench sim`) exactly as server.builtin is checked in a
@@ -31,17 +28,36 @@ func CheckBuiltin(settings map[string]any) (Builtin, error) {
 	return b, r.result()
 }
 
-// plainTree turns Go values into the tree the schema check reads (JSON
-// types, numbers as json.Number).
+// plainTree turns Go values into the tree the schema check reads: JSON's
+// types, with whole numbers as int64.
 func plainTree(v map[string]any) (map[string]any, error) {
 	js, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(js))
-	dec.UseNumber()
 	var tree map[string]any
-	return tree, dec.Decode(&tree)
+	if err := json.Unmarshal(js, &tree); err != nil {
+		return nil, err
+	}
+	return wholeNumbers(tree).(map[string]any), nil
+}
+
+// wholeNumbers replaces the float64 JSON decodes every number to by int64
+// where the number is whole.
+func wholeNumbers(v any) any {
+	switch v := v.(type) {
+	case float64:
+		return number(v)
+	case map[string]any:
+		for k, x := range v {
+			v[k] = wholeNumbers(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = wholeNumbers(x)
+		}
+	}
+	return v
 }
 
 // markPresent records every key of tree (and of its mappings) as written.
