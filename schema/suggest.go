@@ -2,7 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,17 +37,6 @@ func didYouMean(word string, candidates []string) string {
 
 // quote is %q: user values are always shown quoted and escaped.
 func quote(s string) string { return strconv.Quote(s) }
-
-// quotedList renders sorted names as "a", "b", "c" for "valid values are" hints.
-func quotedList(names []string) string {
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	q := make([]string, len(sorted))
-	for i, n := range sorted {
-		q[i] = quote(n)
-	}
-	return strings.Join(q, ", ")
-}
 
 // levenshtein is the classic two-row edit distance over runes.
 func levenshtein(a, b string) int {
