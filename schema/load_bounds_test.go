@@ -228,3 +228,25 @@ func BenchmarkHostile(b *testing.B) {
 		})
 	}
 }
+
+// TestDiagnosticsAreBounded: a file full of problems reports the first
+// hundred and how many more there are, and a long line is shown around the
+// offending column only.
+func TestDiagnosticsAreBounded(t *testing.T) {
+	var src strings.Builder
+	src.WriteString("version: 1\n" + oneStage)
+	for i := range 150 {
+		fmt.Fprintf(&src, "unknown%d: 1\n", i)
+	}
+	_, err := LoadBytes("many.yaml", []byte(src.String()), nil)
+	var d *Diagnostics
+	if !errors.As(err, &d) || len(d.List) != maxShownDiagnostics+1 ||
+		d.List[maxShownDiagnostics].Message != "50 more problems not shown: fix the ones above first" {
+		t.Fatalf("got %d diagnostics", len(d.List))
+	}
+	long := "version: 1\ndescription: " + strings.Repeat("x", 100_000) + "\nname: \"a/b\"\n" + oneStage
+	_, err = LoadBytes("long.yaml", []byte(strings.Replace(long, "\nname", " y: [\nname", 1)), nil)
+	if err == nil || len(err.Error()) > 2000 {
+		t.Errorf("a long line is printed whole (%d bytes)", len(err.Error()))
+	}
+}
