@@ -60,7 +60,7 @@ func TestEngineReceivesEveryDefaultFromSchema(t *testing.T) {
 	check("api.stream", cc.Stream, schema.DefaultStream)
 	check("api.prompt", s.api.Prompt, schema.DefaultPrompt)
 	check("closed-loop pool", cc.MaxConns, 2)
-	check("open-loop pool", s.clientConfig(stepConns(open)).MaxConns, schema.DefaultOpenLoopPool)
+	check("open-loop pool", s.clientConfig(stepConns(open)).MaxConns, schema.DefaultOpenLoopConnections)
 
 	m := sc.Server.Metrics
 	check("server.metrics.enabled", *m.Enabled, true)
@@ -117,7 +117,7 @@ func TestNoFallbackLiteralsForSchemaSettings(t *testing.T) {
 		"DefaultSimModel": schema.DefaultSimModel} {
 		strs[strconv.Quote(v)] = name
 	}
-	ints := map[string]string{strconv.Itoa(schema.DefaultOpenLoopPool): "DefaultOpenLoopPool",
+	ints := map[string]string{strconv.Itoa(schema.DefaultOpenLoopConnections): "DefaultOpenLoopConnections",
 		strconv.Itoa(schema.DefaultSearchRequests): "DefaultSearchRequests", strconv.Itoa(schema.DefaultSearchProbes): "DefaultSearchProbes"}
 	var checked int
 	for _, dir := range ownPackages {

@@ -219,7 +219,7 @@ func proxyInEnvironment(t *testing.T) {
 // executeChild is the "execute" helper: it runs the scenario file args[0]
 // and exits 0 when the run completed.
 func executeChild(args []string) int {
-	sc, err := schema.Load(args[0])
+	sc, err := schema.Load(context.Background(), args[0])
 	if err != nil {
 		fmt.Println(err)
 		return 2

@@ -138,7 +138,7 @@ func (r *stepRunner) stepContext(ctx context.Context, deadline time.Duration) (c
 // for an open loop without a cap the pool schema names.
 func stepConns(step Step) int {
 	if step.OpenLoop() && step.Concurrency == 0 {
-		return schema.DefaultOpenLoopPool
+		return schema.DefaultOpenLoopConnections
 	}
 	return step.Concurrency
 }

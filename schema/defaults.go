@@ -7,9 +7,11 @@ import (
 	"time"
 )
 
-// Defaults, applied in one explicit pass after decoding (applyDefaults). A
-// key the file writes explicitly is never overwritten, so an explicit zero
-// stays visible to validation instead of being silently repaired.
+// Defaults, applied in one explicit pass after decoding (applyDefaults), so
+// that every setting the engine reads arrives filled in and the engine has
+// no defaults of its own. A key the file writes explicitly is never
+// overwritten, so an explicit zero stays visible to validation instead of
+// being silently repaired.
 var (
 	DefaultReportDir       = "bench_results"
 	DefaultFormats         = []string{FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit}
@@ -23,6 +25,7 @@ var (
 	DefaultReadyInterval   = Duration(time.Second)
 	DefaultStopTimeout     = Duration(30 * time.Second)
 	DefaultServerLog       = "server.log"
+	DefaultMetricsEnabled  = true
 	DefaultMetricsPath     = "/metrics"
 	DefaultMetricsInterval = Duration(time.Second)
 	DefaultProfile         = "safe"
@@ -32,9 +35,53 @@ var (
 	DefaultRepeat          = 1
 	DefaultSearchRequests  = 50
 	DefaultSearchProbes    = 12
-	// DefaultSimModel is the model name of the built-in simulator.
-	DefaultSimModel = "sim-model"
+	// DefaultSearchResolution is the resolution of a concurrency search;
+	// DefaultSearchRateResolution that of a rate search (requests/s).
+	DefaultSearchResolution     = 1.0
+	DefaultSearchRateResolution = 0.5
 )
+
+// Defaults of the built-in simulator (server.builtin and `servebench sim`).
+// They are sized like a small model on one GPU so that an untuned scenario
+// shows the familiar shape: throughput grows with concurrency and plateaus
+// at 64 sequences.
+var (
+	// DefaultSimModel is the model name the simulator serves when model.name is unset.
+	DefaultSimModel = "sim-model"
+	// DefaultSimMaxModelLen applies when neither server.builtin.max_model_len
+	// nor model.max_model_len is set.
+	DefaultSimMaxModelLen     = 4096
+	DefaultSimMaxNumSeqs      = 64
+	DefaultSimKVCacheTokens   = 65536
+	DefaultSimPrefillPerToken = Duration(50 * time.Microsecond)
+	DefaultSimDecodeStep      = Duration(8 * time.Millisecond)
+	DefaultSimDecodePerSeq    = Duration(250 * time.Microsecond)
+	DefaultSimStall           = Duration(time.Minute)
+	DefaultSimErrorStatus     = []int{500}
+	// DefaultSimPrefixCaching follows vLLM V1, where automatic prefix
+	// caching is on unless --no-enable-prefix-caching is given.
+	DefaultSimPrefixCaching = true
+	// DefaultSimBlockSize is vLLM's default --block-size on GPUs.
+	DefaultSimBlockSize = 16
+)
+
+// DefaultBuiltin returns a builtin block with every default set, as the
+// defaults pass leaves a scenario that sets none of them (and no
+// model.max_model_len): `servebench sim` and the simulator's tests start
+// from it, so each default is written once.
+func DefaultBuiltin() Builtin {
+	var b Builtin
+	defaultBuiltin(&b, 0, "server.builtin", func(string) bool { return false })
+	return b
+}
+
+// DefaultOpenLoopConnections is the connection pool of an open-loop (rate)
+// stage that sets no max_concurrency. It is not a scenario setting: arrivals
+// are paced by the rate, and the pool only bounds how many requests can be
+// in flight at once (256 is far above what a single server answers at the
+// rates it can sustain); a request that finds no free connection waits for
+// one, which the client reports as its own delay.
+const DefaultOpenLoopConnections = 256
 
 // applyDefaults fills every unset field; present reports whether the file
 // wrote a key (always false for in-memory scenarios).
@@ -44,11 +91,12 @@ func applyDefaults(sc *Scenario, present func(string) bool) {
 		sc.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	}
 	defaultServer(&sc.Server, present)
-	if sc.Server.Kind() == ServerBuiltin && sc.Model.Name == "" {
-		sc.Model.Name = DefaultSimModel
-	}
-	if sc.Server.Builtin != nil {
-		defaultBuiltin(sc.Server.Builtin, sc.Model.MaxModelLen, present)
+	if b := sc.Server.Builtin; b != nil {
+		defaultBuiltin(b, sc.Model.MaxModelLen, "server.builtin", present)
+		setString(&sc.Model.Name, DefaultSimModel)
+		if sc.Model.MaxModelLen == 0 && !present("model.max_model_len") {
+			sc.Model.MaxModelLen = b.MaxModelLen
+		}
 	}
 	defaultAPI(&sc.API, present)
 	for i := range sc.Stages {
@@ -70,10 +118,32 @@ func defaultServer(s *Server, present func(string) bool) {
 	setDuration(&s.StopTimeout, DefaultStopTimeout, "server.stop_timeout", present)
 	setString(&s.Log, DefaultServerLog)
 	if s.Metrics.Enabled == nil {
-		s.Metrics.Enabled = ptr(true)
+		s.Metrics.Enabled = ptr(DefaultMetricsEnabled)
 	}
 	setString(&s.Metrics.Path, DefaultMetricsPath)
 	setDuration(&s.Metrics.Interval, DefaultMetricsInterval, "server.metrics.interval", present)
+}
+
+// defaultBuiltin fills the simulator's settings; its context length is the
+// model's when only that is set, so the two agree.
+func defaultBuiltin(b *Builtin, modelLen int, path string, present func(string) bool) {
+	if modelLen == 0 {
+		modelLen = DefaultSimMaxModelLen
+	}
+	setInt(&b.MaxModelLen, modelLen, path+".max_model_len", present)
+	setInt(&b.MaxNumSeqs, DefaultSimMaxNumSeqs, path+".max_num_seqs", present)
+	setInt(&b.KVCacheTokens, DefaultSimKVCacheTokens, path+".kv_cache_tokens", present)
+	setInt(&b.BlockSize, DefaultSimBlockSize, path+".block_size", present)
+	if b.PrefixCaching == nil {
+		b.PrefixCaching = ptr(DefaultSimPrefixCaching)
+	}
+	setDuration(&b.PrefillPerToken, DefaultSimPrefillPerToken, path+".prefill_per_token", present)
+	setDuration(&b.DecodeStep, DefaultSimDecodeStep, path+".decode_step", present)
+	setDuration(&b.DecodePerSeq, DefaultSimDecodePerSeq, path+".decode_per_seq", present)
+	setDuration(&b.Faults.Stall, DefaultSimStall, path+".faults.stall", present)
+	if len(b.Faults.ErrorStatus) == 0 && !present(path+".faults.error_status") {
+		b.Faults.ErrorStatus = append([]int(nil), DefaultSimErrorStatus...)
+	}
 }
 
 func defaultAPI(a *API, present func(string) bool) {
@@ -99,9 +169,7 @@ func defaultStage(st *Stage, path string, present func(string) bool) {
 		}
 	}
 	setDuration(&st.Grace, DefaultGrace, path+".grace", present)
-	if st.Repeat == 0 && !present(path+".repeat") {
-		st.Repeat = DefaultRepeat
-	}
+	setInt(&st.Repeat, DefaultRepeat, path+".repeat", present)
 	if st.Search != nil {
 		defaultSearch(st, path, present)
 	}
@@ -112,14 +180,12 @@ func defaultSearch(st *Stage, path string, present func(string) bool) {
 		st.Requests = DefaultSearchRequests
 	}
 	if st.Search.Resolution == 0 && !present(path+".search.resolution") {
-		st.Search.Resolution = 1
+		st.Search.Resolution = DefaultSearchResolution
 		if st.Search.Rate != nil {
-			st.Search.Resolution = 0.5
+			st.Search.Resolution = DefaultSearchRateResolution
 		}
 	}
-	if st.Search.MaxProbes == 0 && !present(path+".search.max_probes") {
-		st.Search.MaxProbes = DefaultSearchProbes
-	}
+	setInt(&st.Search.MaxProbes, DefaultSearchProbes, path+".search.max_probes", present)
 }
 
 func defaultReport(r *Report, present func(string) bool) {
@@ -148,6 +214,12 @@ func dockerURL(ports []string) string {
 func setString(s *string, def string) {
 	if *s == "" {
 		*s = def
+	}
+}
+
+func setInt(v *int, def int, path string, present func(string) bool) {
+	if *v == 0 && !present(path) {
+		*v = def
 	}
 }
 

@@ -1,27 +1,35 @@
 package schema
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // Diagnostic is one problem found in a scenario file. Line and Column are
 // 1-based; both are 0 when the position is unknown (an in-memory scenario
-// changed by command-line overrides has no source to point at).
+// has no source to point at, and a value a command-line flag set is not in
+// the file).
 type Diagnostic struct {
 	File    string `json:"file"`
 	Line    int    `json:"line"`
 	Column  int    `json:"column"`
 	Message string `json:"message"`
+	// Path is where in the document the problem is, e.g. stages[1].concurrency.
+	Path string `json:"path,omitempty"`
+	// Origin names the command-line flag or environment variable that set
+	// the offending value ("--max-concurrency", "VLLM_SERVER_URL"); empty
+	// when the value comes from the file.
+	Origin string `json:"origin,omitempty"`
 	// Snippet is the source excerpt with a caret under Column, in the style of
 	// goccy/go-yaml's own errors; empty when the position is unknown.
 	Snippet string `json:"-"`
-
-	path string // where in the document, e.g. stages[1].concurrency
 }
 
 // Diagnostics is every problem of one scenario, in source order. Load returns
@@ -37,8 +45,12 @@ func (d *Diagnostics) Error() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// Location is FILE:LINE:COL, or FILE alone when the position is unknown.
+// Location is FILE:LINE:COL, the flag or variable that set the value, or
+// FILE alone when the position is unknown.
 func (d Diagnostic) Location() string {
+	if d.Origin != "" {
+		return d.Origin
+	}
 	if d.Line == 0 {
 		return d.File
 	}
@@ -54,10 +66,21 @@ const (
 	ansiReset = "\x1b[0m"
 )
 
+// safe is the diagnostic as it may leave the process: secrets hidden and
+// control bytes escaped in every string, the file name and source lines
+// included (a scenario's text is as untrusted as a server's answer).
+func (d Diagnostic) safe() Diagnostic {
+	d.File, d.Origin, d.Path = redact.Line(redact.String(d.File)), redact.Line(redact.String(d.Origin)), redact.Line(redact.String(d.Path))
+	d.Message = redact.Line(redact.String(d.Message))
+	d.Snippet = redact.Text(redact.String(d.Snippet))
+	return d
+}
+
 // FormatText writes each diagnostic as a header line and its source excerpt,
 // the form `servebench validate` prints on a terminal (color) or in logs.
 func FormatText(w io.Writer, diags []Diagnostic, color bool) error {
 	for _, d := range diags {
+		d = d.safe()
 		var err error
 		if color {
 			_, err = fmt.Fprintf(w, "%s%s:%s %s%s%s\n", ansiBold, d.Location(), ansiReset, ansiRed, d.Message, ansiReset)
@@ -78,9 +101,11 @@ func FormatText(w io.Writer, diags []Diagnostic, color bool) error {
 // {file, line, column, message}, for editors and other tools. (It is not
 // called FormatJSON because that name is the report format constant.)
 func FormatDiagnosticsJSON(w io.Writer, diags []Diagnostic) error {
-	if diags == nil {
-		diags = []Diagnostic{}
+	safe := make([]Diagnostic, len(diags))
+	for i, d := range diags {
+		safe[i] = d.safe()
 	}
+	diags = safe
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(diags)
@@ -90,11 +115,16 @@ func FormatDiagnosticsJSON(w io.Writer, diags []Diagnostic) error {
 // offending line of the scenario file in the pull request.
 func FormatGitHub(w io.Writer, diags []Diagnostic) error {
 	for _, d := range diags {
+		d = d.safe()
 		props := "file=" + ghProperty(d.File)
 		if d.Line > 0 {
 			props += ",line=" + strconv.Itoa(d.Line) + ",col=" + strconv.Itoa(d.Column)
 		}
-		if _, err := fmt.Fprintf(w, "::error %s::%s\n", props, ghData(d.Message)); err != nil {
+		msg := d.Message
+		if d.Origin != "" {
+			msg = d.Origin + ": " + msg
+		}
+		if _, err := fmt.Fprintf(w, "::error %s::%s\n", props, ghData(msg)); err != nil {
 			return err
 		}
 	}
@@ -136,20 +166,62 @@ func snippet(src []byte, line, column int) string {
 	if line <= 0 || len(src) == 0 {
 		return ""
 	}
-	lines := strings.Split(string(src), "\n")
-	if line > len(lines) {
+	first := max(1, line-2)
+	lines := sourceLines(src, first, line)
+	if len(lines) <= line-first {
 		return ""
 	}
 	width := len(strconv.Itoa(line))
+	from := max(column-1-snippetWidth/2, 0) // a long line is shown around the column
 	var b strings.Builder
-	for i := max(1, line-2); i <= line; i++ {
+	for i, text := range lines {
 		mark := " "
-		if i == line {
+		if first+i == line {
 			mark = ">"
 		}
-		fmt.Fprintf(&b, "%s %*d | %s\n", mark, width, i, strings.TrimRight(lines[i-1], "\r"))
+		fmt.Fprintf(&b, "%s %*d | %s\n", mark, width, first+i, cut(strings.TrimRight(text, "\r"), from))
 	}
-	pad := width + 5 + max(column-1, 0)
+	pad := width + 5 + max(column-1-from, 0)
+	if from > 0 {
+		pad++ // the "…" before the shown part
+	}
 	b.WriteString(strings.Repeat(" ", pad) + "^")
 	return b.String()
+}
+
+// sourceLines returns lines first..last (1-based) of src, fewer when src
+// ends earlier, without splitting the whole file.
+func sourceLines(src []byte, first, last int) []string {
+	var out []string
+	for n := 1; n <= last && len(src) > 0; n++ {
+		line, rest, _ := bytes.Cut(src, []byte("\n"))
+		if n >= first {
+			out = append(out, string(line))
+		}
+		src = rest
+	}
+	return out
+}
+
+// snippetWidth is how many bytes of a source line an excerpt shows.
+const snippetWidth = 120
+
+// cut shows snippetWidth bytes of line from byte from, marking what is
+// left out with "…", so a 256 KB line cannot fill a terminal.
+func cut(line string, from int) string {
+	if len(line) <= snippetWidth && from == 0 {
+		return line
+	}
+	out := ""
+	if from > 0 {
+		if from >= len(line) {
+			return "…"
+		}
+		out = "…"
+	}
+	rest := line[from:]
+	if len(rest) > snippetWidth {
+		return out + strings.ToValidUTF8(rest[:snippetWidth], "") + "…"
+	}
+	return out + strings.ToValidUTF8(rest, "")
 }

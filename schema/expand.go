@@ -3,32 +3,19 @@ package schema
 import (
 	"fmt"
 	"strings"
-
-	"github.com/goccy/go-yaml/ast"
 )
-
-// expand replaces ${VAR} and ${VAR:-default} in one string value of the
-// document. Expansion happens on values, never on the raw text, so a variable
-// can only ever become (part of) a string: it cannot inject YAML structure.
-func (w *walker) expand(path string, s *ast.StringNode) bool {
-	if !strings.Contains(s.Value, "$") {
-		return true
-	}
-	out, err := expandEnv(s.Value, w.env)
-	if err != nil {
-		w.r.errorf(path, "%s: %v", fieldName(path), err)
-		return false
-	}
-	s.Value = out
-	return true
-}
 
 // expandEnv expands ${NAME} and ${NAME:-default} (the default applies when
 // NAME is unset or empty, as in the shell); $$ is a literal $. A $ that does
-// not start a reference is kept, so prices and regexps need no escaping.
-func expandEnv(s string, env func(string) (string, bool)) (string, error) {
+// not start a reference is kept, so prices and regexps need no escaping. The
+// result may hold at most limit bytes: expansion stops as soon as it would
+// grow past them, so references to a big variable cannot exhaust memory.
+func expandEnv(s string, env func(string) (string, bool), limit int) (string, error) {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
+		if b.Len() > limit {
+			return "", fmt.Errorf("${VAR} expansion makes the scenario's values exceed %d bytes", MaxExpandedBytes)
+		}
 		c := s[i]
 		if c != '$' || i+1 >= len(s) {
 			b.WriteByte(c)
@@ -51,6 +38,9 @@ func expandEnv(s string, env func(string) (string, bool)) (string, error) {
 		val, err := lookupRef(s[i+2:i+end], env)
 		if err != nil {
 			return "", err
+		}
+		if b.Len()+len(val) > limit {
+			return "", fmt.Errorf("${VAR} expansion makes the scenario's values exceed %d bytes", MaxExpandedBytes)
 		}
 		b.WriteString(val)
 		i += end

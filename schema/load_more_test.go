@@ -2,6 +2,7 @@ package schema
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -12,7 +13,7 @@ import (
 )
 
 func TestDefaults(t *testing.T) {
-	sc, err := Load("testdata/minimal.good.yaml")
+	sc, err := Load(context.Background(), "testdata/minimal.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestRangesAndAnchors(t *testing.T) {
-	sc, err := Load("testdata/anchors.good.yaml")
+	sc, err := Load(context.Background(), "testdata/anchors.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,18 +93,18 @@ func TestEnvExpansion(t *testing.T) {
 		t.Fatalf("an injected URL must fail URL validation, got %q", sc.Server.URL)
 	}
 	for in, want := range map[string]string{"a$b": "a$b", "$$x": "$x", "${SB_SET}-${NOPE:-d}": "value-d", "$": "$"} {
-		got, err := expandEnv(in, testEnv)
+		got, err := expandEnv(in, testEnv, MaxExpandedBytes)
 		if err != nil || got != want {
 			t.Errorf("expandEnv(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
-	if _, err := expandEnv("${SB_SET", testEnv); err == nil {
+	if _, err := expandEnv("${SB_SET", testEnv, MaxExpandedBytes); err == nil {
 		t.Error("unterminated reference accepted")
 	}
 }
 
 func TestDockerURLDerived(t *testing.T) {
-	sc, err := Load("testdata/docker.good.yaml")
+	sc, err := Load(context.Background(), "testdata/docker.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestDockerURLDerived(t *testing.T) {
 }
 
 func TestRedacted(t *testing.T) {
-	sc, err := Load("testdata/docker.good.yaml")
+	sc, err := Load(context.Background(), "testdata/docker.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func TestProfileFor(t *testing.T) {
 // TestValidateAfterOverride is how the CLI uses Validate: mutate a loaded
 // scenario, then re-check it without positions.
 func TestValidateAfterOverride(t *testing.T) {
-	sc, err := Load("testdata/docker.good.yaml")
+	sc, err := Load(context.Background(), "testdata/docker.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +176,7 @@ func TestValidateAfterOverride(t *testing.T) {
 }
 
 func TestDiagnosticFormats(t *testing.T) {
-	_, err := Load("testdata/many-problems.bad.yaml")
+	_, err := Load(context.Background(), "testdata/many-problems.bad.yaml")
 	var d *Diagnostics
 	if !errors.As(err, &d) || len(d.List) != 4 {
 		t.Fatalf("want 4 diagnostics, got %v", err)
@@ -206,7 +207,7 @@ func TestDiagnosticFormats(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := Load(context.Background(), filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("want ErrNotExist, got %v", err)
 	}

@@ -2,8 +2,11 @@ package schema
 
 import (
 	"maps"
+	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // ProfileFor resolves a profile name: the scenario's own profiles override
@@ -32,10 +35,12 @@ func (s *Scenario) ProfileNames() []string {
 const RedactedValue = "[redacted]"
 
 // Redacted returns a deep-enough copy in which the API key, every header
-// value and every server.env value named in server.secrets read "[redacted]",
-// so the scenario can be logged or embedded in run.json safely.
+// value, every server.env value named in server.secrets and the password of
+// server.url read "[redacted]", so the scenario can be logged or embedded in
+// run.json safely.
 func (s *Scenario) Redacted() *Scenario {
 	c := *s
+	c.Server.URL = redact.URL(s.Server.URL)
 	if c.API.APIKey != "" {
 		c.API.APIKey = RedactedValue
 	}
@@ -79,11 +84,11 @@ func hideValues(args, secrets []string) []string {
 const minSecretLen = 4
 
 // SecretValues lists the values Redacted hides (the API key, every header
-// value and the server.env values named in server.secrets), for scrubbing
-// text servebench does not control: error bodies a server echoes and the
-// server's own log.
+// value, the server.env values named in server.secrets and the password of
+// server.url), for scrubbing text servebench does not control: error bodies
+// a server echoes and the server's own log.
 func (s *Scenario) SecretValues() []string {
-	vals := []string{s.API.APIKey}
+	vals := []string{s.API.APIKey, urlPassword(s.Server.URL)}
 	for _, v := range s.API.Headers {
 		vals = append(vals, v)
 	}
@@ -105,4 +110,23 @@ func redactAll(m map[string]string) map[string]string {
 		out[k] = RedactedValue
 	}
 	return out
+}
+
+// urlPassword is the password of a URL's userinfo, or "".
+func urlPassword(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return ""
+	}
+	pass, _ := u.User.Password()
+	return pass
+}
+
+// RegisterSecrets registers the scenario's secrets with the redaction
+// funnel, process-wide: every string servebench writes from now on hides
+// them, in every encoding a server might echo. Load calls it; call it again
+// after changing a loaded scenario's secrets.
+func (s *Scenario) RegisterSecrets() {
+	redact.Add(s.SecretValues()...)
+	redact.AddURL(s.Server.URL)
 }

@@ -15,11 +15,17 @@ import (
 // from a file; for an in-memory scenario (Validate after overrides) the index
 // is empty and diagnostics carry the file name only.
 type reporter struct {
-	file  string
-	src   []byte
-	nodes map[string]ast.Node // path -> value node, "" is the document root
-	keys  map[string]bool     // paths whose key is written in the file
-	diags []Diagnostic
+	file      string
+	src       []byte
+	nodes     map[string]ast.Node     // path -> value node, "" is the document root
+	keys      map[string]bool         // paths whose key is written in the file
+	keyTokens map[string]*token.Token // path -> its key, where unknown keys are pointed at
+	// origins maps paths that command-line overrides set to the flag or
+	// environment variable that set them: a problem there is theirs, not
+	// the file's.
+	origins map[string]string
+	diags   []Diagnostic
+	dropped int // diagnostics beyond maxKeptDiagnostics, counted only
 	// structural is the number of diagnostics found before decoding; later
 	// (semantic) diagnostics about the same part of the document are dropped
 	// because they would only repeat the structural problem.
@@ -27,7 +33,8 @@ type reporter struct {
 }
 
 func newReporter(file string, src []byte) *reporter {
-	return &reporter{file: file, src: src, nodes: map[string]ast.Node{}, keys: map[string]bool{}}
+	return &reporter{file: file, src: src, nodes: map[string]ast.Node{}, keys: map[string]bool{},
+		keyTokens: map[string]*token.Token{}, origins: map[string]string{}}
 }
 
 // errorf reports a problem at path; the position is that of the closest
@@ -46,10 +53,13 @@ func (r *reporter) add(path string, tok *token.Token, colOffset int, msg string)
 	if r.shadowed(path) {
 		return
 	}
-	d := Diagnostic{File: r.file, Message: msg, path: path}
-	if tok != nil && tok.Position != nil && tok.Position.Line > 0 {
+	d := Diagnostic{File: r.file, Message: msg, Path: path, Origin: r.origin(path)}
+	if d.Origin == "" && tok != nil && tok.Position != nil && tok.Position.Line > 0 {
 		d.Line, d.Column = tok.Position.Line, tok.Position.Column+colOffset
-		d.Snippet = snippet(r.src, d.Line, d.Column)
+	}
+	if len(r.diags) >= maxKeptDiagnostics {
+		r.dropped++
+		return
 	}
 	r.diags = append(r.diags, d)
 }
@@ -58,11 +68,23 @@ func (r *reporter) add(path string, tok *token.Token, colOffset int, msg string)
 // already has a structural diagnostic.
 func (r *reporter) shadowed(path string) bool {
 	for _, d := range r.diags[:r.structural] {
-		if within(d.path, path) || within(path, d.path) {
+		if within(d.Path, path) || within(path, d.Path) {
 			return true
 		}
 	}
 	return false
+}
+
+// origin is the override that set path or one of its ancestors, or "".
+func (r *reporter) origin(path string) string {
+	for p := path; ; p = parentPath(p) {
+		if o, ok := r.origins[p]; ok {
+			return o
+		}
+		if p == "" {
+			return ""
+		}
+	}
 }
 
 // within reports whether path a is b or lies below it.
@@ -112,24 +134,66 @@ func join(path, key string) string {
 // index appends a list index to a path.
 func index(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
-// fromYAMLError turns an error of goccy/go-yaml into a positioned diagnostic.
-func (r *reporter) fromYAMLError(path string, err error) {
+// syntaxError reports a YAML syntax error at its position. The parser's
+// words ("value is not allowed in this context") say nothing about the
+// usual cause, a key indented to a column no key above it uses, so that is
+// added when it is the case.
+func (r *reporter) syntaxError(err error) {
 	var ye yaml.Error
-	if errors.As(err, &ye) {
-		r.add(path, ye.GetToken(), 0, ye.GetMessage())
+	if !errors.As(err, &ye) {
+		r.add("", nil, 0, err.Error())
 		return
 	}
-	r.add(path, nil, 0, err.Error())
+	msg, tok := ye.GetMessage(), ye.GetToken()
+	if tok != nil && tok.Position != nil {
+		msg += indentHint(r.src, tok.Position.Line)
+	}
+	r.add("", tok, 0, msg)
 }
 
+// maxShownDiagnostics is how many problems one file reports; a hostile or
+// garbled file can have many thousands, and nobody reads past the first.
+const maxShownDiagnostics = 100
+
+// maxKeptDiagnostics bounds the memory a file full of problems can take
+// before they are sorted and cut to maxShownDiagnostics.
+const maxKeptDiagnostics = 10 * maxShownDiagnostics
+
 // result returns the diagnostics as an error, or nil when there are none.
+// Only the first maxShownDiagnostics (in source order) are kept, with a note
+// saying how many more there were; only those get a source excerpt.
 func (r *reporter) result() error {
 	if len(r.diags) == 0 {
 		return nil
 	}
 	dedupe(r)
 	sortDiagnostics(r.diags)
+	if more := len(r.diags) + r.dropped - maxShownDiagnostics; more > 0 {
+		r.diags = append(r.diags[:maxShownDiagnostics:maxShownDiagnostics],
+			Diagnostic{File: r.file, Message: fmt.Sprintf("%d more problems not shown: fix the ones above first", more)})
+	}
+	for i := range r.diags {
+		r.diags[i].Snippet = snippet(r.src, r.diags[i].Line, r.diags[i].Column)
+	}
 	return &Diagnostics{List: r.diags}
+}
+
+// dedupe drops repeated diagnostics: a bad anchor reached through several
+// aliases is reported once (same position, same message).
+func dedupe(r *reporter) {
+	seen := map[string]bool{}
+	out := r.diags[:0]
+	for _, d := range r.diags {
+		k := fmt.Sprintf("%d:%d:%s:%s", d.Line, d.Column, d.Origin, d.Message)
+		if d.Line == 0 {
+			k += ":" + d.Path // without a position, the path tells problems apart
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	r.diags = out
 }
 
 // nodeToken is where a node starts as a user sees it: a block mapping's token

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -22,7 +23,7 @@ func writeRun(t *testing.T, dir string, run *Run) {
 }
 
 func TestReadRunRoundTrip(t *testing.T) {
-	sc, err := Load("testdata/docker.good.yaml")
+	sc, err := Load(context.Background(), "testdata/docker.good.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

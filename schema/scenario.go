@@ -103,14 +103,14 @@ func (s Server) Kind() string {
 // DefaultSim* values of defaults_builtin.go in the defaults pass.
 type Builtin struct {
 	// MaxModelLen is the context length the simulator enforces (default: model.max_model_len, else 4096).
-	MaxModelLen int `yaml:"max_model_len,omitempty" json:"max_model_len,omitempty"`
+	MaxModelLen int `yaml:"max_model_len,omitempty" json:"max_model_len,omitempty" jsonschema:"minimum=1"`
 	// MaxNumSeqs caps the sequences decoded together (default 64).
-	MaxNumSeqs int `yaml:"max_num_seqs,omitempty" json:"max_num_seqs,omitempty"`
+	MaxNumSeqs int `yaml:"max_num_seqs,omitempty" json:"max_num_seqs,omitempty" jsonschema:"minimum=1"`
 	// KVCacheTokens is the KV-cache budget in tokens (default 65536).
-	KVCacheTokens int `yaml:"kv_cache_tokens,omitempty" json:"kv_cache_tokens,omitempty"`
+	KVCacheTokens int `yaml:"kv_cache_tokens,omitempty" json:"kv_cache_tokens,omitempty" jsonschema:"minimum=1"`
 	// PrefillPerToken is the prefill cost of one prompt token (default 50µs).
 	PrefillPerToken Duration `yaml:"prefill_per_token,omitempty" json:"prefill_per_token,omitempty"`
-	// DecodeStep is the time of one decode step with one running sequence (default 8ms).
+	// DecodeStep is the time of one decode step with one running sequence (default 8ms; must be positive).
 	DecodeStep Duration `yaml:"decode_step,omitempty" json:"decode_step,omitempty"`
 	// DecodePerSeq is added to a decode step per running sequence (default 250µs).
 	DecodePerSeq Duration `yaml:"decode_per_seq,omitempty" json:"decode_per_seq,omitempty"`
@@ -130,14 +130,14 @@ type Builtin struct {
 
 // Faults are injected by the simulator; rates are probabilities per request.
 type Faults struct {
-	ErrorRate      float64  `yaml:"error_rate,omitempty" json:"error_rate,omitempty"`
-	ErrorStatus    []int    `yaml:"error_status,omitempty" json:"error_status,omitempty"`     // default [500]
-	DropRate       float64  `yaml:"drop_rate,omitempty" json:"drop_rate,omitempty"`           // connection closed mid-stream
-	MalformedRate  float64  `yaml:"malformed_rate,omitempty" json:"malformed_rate,omitempty"` // a chunk that is not JSON
-	StallRate      float64  `yaml:"stall_rate,omitempty" json:"stall_rate,omitempty"`
-	Stall          Duration `yaml:"stall,omitempty" json:"stall,omitempty"`                       // default 1m
-	ExitAfter      int      `yaml:"exit_after,omitempty" json:"exit_after,omitempty"`             // stop serving after N requests
-	ErrorMidStream float64  `yaml:"error_mid_stream,omitempty" json:"error_mid_stream,omitempty"` // an error object mid-stream
+	ErrorRate      float64  `yaml:"error_rate,omitempty" json:"error_rate,omitempty" jsonschema:"minimum=0,maximum=1,title=a probability between 0 and 1"`
+	ErrorStatus    []int    `yaml:"error_status,omitempty" json:"error_status,omitempty" jsonschema:"minItems=1"`                                                  // default [500]
+	DropRate       float64  `yaml:"drop_rate,omitempty" json:"drop_rate,omitempty" jsonschema:"minimum=0,maximum=1,title=a probability between 0 and 1"`           // connection closed mid-stream
+	MalformedRate  float64  `yaml:"malformed_rate,omitempty" json:"malformed_rate,omitempty" jsonschema:"minimum=0,maximum=1,title=a probability between 0 and 1"` // a chunk that is not JSON
+	StallRate      float64  `yaml:"stall_rate,omitempty" json:"stall_rate,omitempty" jsonschema:"minimum=0,maximum=1,title=a probability between 0 and 1"`
+	Stall          Duration `yaml:"stall,omitempty" json:"stall,omitempty"`                                                                                            // default 1m
+	ExitAfter      int      `yaml:"exit_after,omitempty" json:"exit_after,omitempty" jsonschema:"minimum=0"`                                                           // stop serving after N requests
+	ErrorMidStream float64  `yaml:"error_mid_stream,omitempty" json:"error_mid_stream,omitempty" jsonschema:"minimum=0,maximum=1,title=a probability between 0 and 1"` // an error object mid-stream
 }
 
 // Docker describes a `docker run` invocation.
@@ -153,16 +153,16 @@ type Docker struct {
 
 // Ready says how readiness is polled: Path until it answers 200, then /v1/models.
 type Ready struct {
-	Path     string   `yaml:"path,omitempty" json:"path,omitempty"`         // default /health
-	Timeout  Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`   // default 10m
-	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"` // default 1s
+	Path     string   `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"pattern=^/,title=a path starting with /"` // default /health
+	Timeout  Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`                                                // default 10m
+	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"`                                              // default 1s
 }
 
 // Scrape configures Prometheus /metrics scraping during stages.
 type Scrape struct {
-	Enabled  *bool    `yaml:"enabled,omitempty" json:"enabled,omitempty"`   // default true
-	Path     string   `yaml:"path,omitempty" json:"path,omitempty"`         // default /metrics
-	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"` // default 1s
+	Enabled  *bool    `yaml:"enabled,omitempty" json:"enabled,omitempty"`                                                // default true
+	Path     string   `yaml:"path,omitempty" json:"path,omitempty" jsonschema:"pattern=^/,title=a path starting with /"` // default /metrics
+	Interval Duration `yaml:"interval,omitempty" json:"interval,omitempty"`                                              // default 1s
 }
 
 // Model names the served model.
@@ -170,7 +170,7 @@ type Model struct {
 	// Name is the model id sent in requests and expected in /v1/models.
 	Name string `yaml:"name,omitempty" json:"name,omitempty"`
 	// MaxModelLen is the context length; input + output of every profile must fit.
-	MaxModelLen int `yaml:"max_model_len,omitempty" json:"max_model_len,omitempty"`
+	MaxModelLen int `yaml:"max_model_len,omitempty" json:"max_model_len,omitempty" jsonschema:"minimum=1"`
 	// Tokenizer is informational (shown in reports).
 	Tokenizer string `yaml:"tokenizer,omitempty" json:"tokenizer,omitempty"`
 }
@@ -201,8 +201,8 @@ type API struct {
 
 // Profile is a pair of token lengths.
 type Profile struct {
-	Input  int `yaml:"input" json:"input"`
-	Output int `yaml:"output" json:"output"`
+	Input  int `yaml:"input" json:"input" jsonschema:"minimum=1"`
+	Output int `yaml:"output" json:"output" jsonschema:"minimum=1"`
 }
 
 // BuiltinProfiles are the token profiles every scenario can name.
@@ -234,18 +234,18 @@ type Stage struct {
 	Concurrency *Levels     `yaml:"concurrency,omitempty" json:"concurrency,omitempty"` // closed loop
 	Rate        *RateLevels `yaml:"rate,omitempty" json:"rate,omitempty"`               // open loop, requests/s
 	// MaxConcurrency caps in-flight requests of an open-loop stage (0: no cap).
-	MaxConcurrency int         `yaml:"max_concurrency,omitempty" json:"max_concurrency,omitempty"`
-	Distribution   string      `yaml:"distribution,omitempty" json:"distribution,omitempty"` // poisson (default) | constant | gamma
-	Burstiness     float64     `yaml:"burstiness,omitempty" json:"burstiness,omitempty"`     // gamma shape, default 1
-	Requests       int         `yaml:"requests,omitempty" json:"requests,omitempty"`         // per level
-	Duration       Duration    `yaml:"duration,omitempty" json:"duration,omitempty"`         // per level
-	Warmup         int         `yaml:"warmup,omitempty" json:"warmup,omitempty"`             // requests sent and discarded first
-	Grace          Duration    `yaml:"grace,omitempty" json:"grace,omitempty"`               // wait for in-flight requests after a duration ends, default 30s
-	Deadline       Duration    `yaml:"deadline,omitempty" json:"deadline,omitempty"`         // hard limit on one level's wall time, warmup included (0: none)
-	Repeat         int         `yaml:"repeat,omitempty" json:"repeat,omitempty"`             // run each level N times, default 1
-	SLO            *SLO        `yaml:"slo,omitempty" json:"slo,omitempty"`                   // overrides the scenario SLO
-	Search         *Search     `yaml:"search,omitempty" json:"search,omitempty"`             // capacity search
-	Thresholds     []Threshold `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`     // stage-only thresholds
+	MaxConcurrency int         `yaml:"max_concurrency,omitempty" json:"max_concurrency,omitempty" jsonschema:"minimum=0"`
+	Distribution   string      `yaml:"distribution,omitempty" json:"distribution,omitempty"`                             // poisson (default) | constant | gamma
+	Burstiness     float64     `yaml:"burstiness,omitempty" json:"burstiness,omitempty" jsonschema:"exclusiveMinimum=0"` // gamma shape, default 1
+	Requests       int         `yaml:"requests,omitempty" json:"requests,omitempty" jsonschema:"minimum=1"`              // per level
+	Duration       Duration    `yaml:"duration,omitempty" json:"duration,omitempty"`                                     // per level
+	Warmup         int         `yaml:"warmup,omitempty" json:"warmup,omitempty" jsonschema:"minimum=0"`                  // requests sent and discarded first
+	Grace          Duration    `yaml:"grace,omitempty" json:"grace,omitempty"`                                           // wait for in-flight requests after a duration ends, default 30s
+	Deadline       Duration    `yaml:"deadline,omitempty" json:"deadline,omitempty"`                                     // hard limit on one level's wall time, warmup included (0: none)
+	Repeat         int         `yaml:"repeat,omitempty" json:"repeat,omitempty" jsonschema:"minimum=1"`                  // run each level N times, default 1
+	SLO            *SLO        `yaml:"slo,omitempty" json:"slo,omitempty"`                                               // overrides the scenario SLO
+	Search         *Search     `yaml:"search,omitempty" json:"search,omitempty"`                                         // capacity search
+	Thresholds     []Threshold `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`                                 // stage-only thresholds
 }
 
 // ProfileRef is a profile name or a list of names; a list expands into one stage per profile.
@@ -273,15 +273,15 @@ type Search struct {
 	Concurrency *SearchRange `yaml:"concurrency,omitempty" json:"concurrency,omitempty"`
 	Rate        *SearchRange `yaml:"rate,omitempty" json:"rate,omitempty"`
 	// Resolution is the largest gap accepted between the last passing and first failing level (default 1 for concurrency, 0.5 for rate).
-	Resolution float64 `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+	Resolution float64 `yaml:"resolution,omitempty" json:"resolution,omitempty" jsonschema:"exclusiveMinimum=0"`
 	// MaxProbes bounds the number of probes (default 12).
-	MaxProbes int `yaml:"max_probes,omitempty" json:"max_probes,omitempty"`
+	MaxProbes int `yaml:"max_probes,omitempty" json:"max_probes,omitempty" jsonschema:"minimum=1"`
 }
 
 // SearchRange bounds a capacity search.
 type SearchRange struct {
-	From float64 `yaml:"from" json:"from"`
-	To   float64 `yaml:"to" json:"to"`
+	From float64 `yaml:"from" json:"from" jsonschema:"exclusiveMinimum=0"`
+	To   float64 `yaml:"to" json:"to" jsonschema:"exclusiveMinimum=0"`
 }
 
 // Threshold is an expr-lang expression over a stage's metrics.

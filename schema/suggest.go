@@ -1,7 +1,8 @@
 package schema
 
 import (
-	"sort"
+	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -25,25 +26,17 @@ func suggest(word string, candidates []string) string {
 
 // didYouMean renders the hint appended to messages about unknown names.
 func didYouMean(word string, candidates []string) string {
+	if h := percentileHint(word, candidates); h != "" {
+		return h
+	}
 	if s := suggest(word, candidates); s != "" {
 		return " (did you mean " + quote(s) + "?)"
 	}
 	return ""
 }
 
-// quote is %q without the cost of fmt in hot validation loops.
-func quote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\"`) + `"` }
-
-// quotedList renders sorted names as "a", "b", "c" for "valid values are" hints.
-func quotedList(names []string) string {
-	sorted := append([]string(nil), names...)
-	sort.Strings(sorted)
-	q := make([]string, len(sorted))
-	for i, n := range sorted {
-		q[i] = quote(n)
-	}
-	return strings.Join(q, ", ")
-}
+// quote is %q: user values are always shown quoted and escaped.
+func quote(s string) string { return strconv.Quote(s) }
 
 // levenshtein is the classic two-row edit distance over runes.
 func levenshtein(a, b string) int {
@@ -65,4 +58,27 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// percentileHint handles a metric name that asks for a percentile the
+// scenario does not compute, such as ttft.p99_9 when report.percentiles
+// lacks 99.9: the fix is to add the percentile, not to read the nearest
+// name (ttft.p99), so that is what the hint says. It applies when the
+// candidates hold the same metric's other percentiles.
+func percentileHint(word string, candidates []string) string {
+	i := strings.LastIndex(word, ".p")
+	if i < 0 {
+		return ""
+	}
+	group, key := word[:i], word[i+2:]
+	p, err := strconv.ParseFloat(strings.Replace(key, "_", ".", 1), 64)
+	if err != nil || !(p > 0 && p < 100) || strings.ContainsAny(key, "eE+-") {
+		return ""
+	}
+	for _, c := range candidates {
+		if strings.HasPrefix(c, group+".p") {
+			return fmt.Sprintf(" (add %s to report.percentiles to read %s)", strconv.FormatFloat(p, 'f', -1, 64), word)
+		}
+	}
+	return ""
 }

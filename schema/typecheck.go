@@ -1,360 +1,292 @@
 package schema
 
 import (
-	"math"
-	"reflect"
-	"strings"
+	"bytes"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
 	"sync"
 
-	"github.com/goccy/go-yaml/ast"
+	sjs "github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 )
 
-// walker checks the parsed document against the Go types before anything is
-// decoded. goccy/go-yaml stops at the first unknown key or wrong type; the
-// walker instead reports every one of them, with a "did you mean" hint, and
-// prunes the offending nodes so that decoding and the semantic checks can
-// still run on the rest of the file. It also expands ${VAR} in string values.
-type walker struct {
-	r       *reporter
-	env     func(string) (string, bool)
-	anchors map[string]ast.Node
-	depth   int
+// The shape of a scenario (which keys exist, their types, the forms of the
+// union types, the enums and simple bounds) is described once: by the Go
+// types and their JSONSchema methods, generated into scenario.schema.json.
+// The loader checks every document against that schema with
+// santhosh-tekuri/jsonschema and words each violation itself, with the
+// position the tree builder recorded, so editors and the loader can never
+// disagree. What a schema cannot say well (ascending lists, which server
+// kind needs which field, context length, thresholds) is validate.go's.
+
+// shapeSchema is the compiled scenario schema with every subschema indexed
+// by its location, so a violation can be worded from the schema's titles,
+// bounds and property names.
+type shapeSchema struct {
+	root    *sjs.Schema
+	builtin *sjs.Schema // #/$defs/Builtin, for the sim command's flags
+	at      map[string]*sjs.Schema
 }
 
-// maxDepth bounds nesting (and alias chains) so no input can exhaust the stack.
-const maxDepth = 64
+// compiledShape compiles the embedded schema once. It cannot fail for the
+// committed file (TestJSONSchemaIsFresh and every loader test use it).
+var compiledShape = sync.OnceValue(func() *shapeSchema {
+	doc, err := sjs.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		panic("schema: scenario.schema.json: " + err.Error())
+	}
+	c := sjs.NewCompiler()
+	c.AssertFormat()
+	c.RegisterFormat(&sjs.Format{Name: formatDuration, Validate: checkDuration})
+	if err := c.AddResource(SchemaID, doc); err != nil {
+		panic("schema: scenario.schema.json: " + err.Error())
+	}
+	s := &shapeSchema{root: c.MustCompile(SchemaID), builtin: c.MustCompile(SchemaID + "#/$defs/Builtin"), at: map[string]*sjs.Schema{}}
+	s.index(s.root)
+	return s
+})
 
-var (
-	typeDuration   = reflect.TypeFor[Duration]()
-	typeLevels     = reflect.TypeFor[Levels]()
-	typeRateLevels = reflect.TypeFor[RateLevels]()
-	typeProfileRef = reflect.TypeFor[ProfileRef]()
-)
-
-// walk checks node n against type t at path; false means n is invalid and
-// the caller replaces it with null.
-func (w *walker) walk(path string, raw ast.Node, t reflect.Type) bool {
-	w.depth++
-	defer func() { w.depth-- }()
-	if raw == nil {
-		return true
-	}
-	n := w.resolve(path, raw)
-	if n == nil {
-		return false
-	}
-	if _, alias := raw.(*ast.AliasNode); alias {
-		w.r.nodes[path] = raw
-	} else {
-		w.r.nodes[path] = n
-	}
-	if w.depth > maxDepth {
-		w.r.errorf(path, "%s is nested too deeply (more than %d levels)", fieldName(path), maxDepth)
-		return false
-	}
-	if _, null := n.(*ast.NullNode); null {
-		return true
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t {
-	case typeDuration:
-		return w.duration(path, n)
-	case typeLevels:
-		return w.levels(path, n, false)
-	case typeRateLevels:
-		return w.levels(path, n, true)
-	case typeProfileRef:
-		return w.profileRef(path, n)
-	}
-	return w.kind(path, n, t)
-}
-
-// kind dispatches on the Go kind of the target type.
-func (w *walker) kind(path string, n ast.Node, t reflect.Type) bool {
-	switch t.Kind() {
-	case reflect.Struct:
-		return w.structure(path, n, t)
-	case reflect.Map:
-		return w.mapping(path, n, t.Elem())
-	case reflect.Slice:
-		return w.sequence(path, n, t.Elem())
-	case reflect.String:
-		return w.str(path, n)
-	case reflect.Int:
-		return w.integer(path, n, true)
-	case reflect.Int64:
-		return w.integer(path, n, false)
-	case reflect.Float64:
-		return w.number(path, n)
-	case reflect.Bool:
-		if _, ok := n.(*ast.BoolNode); ok {
-			return true
-		}
-		return w.typeError(path, n, "a boolean (true or false)")
-	}
-	return w.typeError(path, n, "a supported value")
-}
-
-// resolve follows anchors and aliases to the value they name. YAML tags are
-// rejected: scenarios never need them, and goccy/go-yaml mishandles some
-// (a tag without a value panics its decoder). nil means the node is invalid
-// and has been reported.
-func (w *walker) resolve(path string, n ast.Node) ast.Node {
-	for range maxDepth {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			w.r.errorAt(path, v.GetToken(), "%s: YAML tags such as %s are not supported in scenario files", fieldName(path), v.GetToken().Value)
+// checkDuration is the go-duration format: a Go duration string, or 0.
+func checkDuration(v any) error {
+	switch v := v.(type) {
+	case string:
+		_, err := ParseDuration(v)
+		return err
+	case int64, float64:
+		if v == int64(0) {
 			return nil
-		case *ast.AnchorNode:
-			n = v.Value
-		case *ast.AliasNode:
-			if v.Value == nil || v.Value.GetToken() == nil || w.anchors[v.Value.GetToken().Value] == nil {
-				w.r.errorAt(path, v.GetToken(), "%s: alias to an unknown anchor", fieldName(path))
-				return nil
-			}
-			n = w.anchors[v.Value.GetToken().Value]
-		case nil:
-			return ast.Null(nil)
-		default:
-			return n
 		}
+		return fmt.Errorf("must be a duration with a unit such as 30s or 5m, got integer %s (add a unit, e.g. %ss)", numberText(v), numberText(v))
 	}
-	w.r.errorf(path, "%s: anchors and aliases nest too deeply", fieldName(path))
 	return nil
 }
 
-// structure checks a mapping against the yaml-tagged fields of a struct.
-func (w *walker) structure(path string, n ast.Node, t reflect.Type) bool {
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
-		return w.typeError(path, n, "a mapping")
-	}
-	fields := yamlFields(t)
-	kept := make([]*ast.MappingValueNode, 0, len(m.Values))
-	for _, mv := range m.Values {
-		if w.mergeKey(path, mv, func(target ast.Node) bool { return w.structure(path, target, t) }) {
-			kept = append(kept, mv)
-			continue
-		}
-		key := keyString(mv.Key)
-		if path == "" && strings.HasPrefix(key, "x-") {
-			kept = append(kept, mv)
-			continue
-		}
-		f, known := fields[key]
-		if !known {
-			w.r.errorAt(join(path, key), mv.Key.GetToken(), "unknown field %q%s", key, didYouMean(key, fieldNames(t)))
-			continue
-		}
-		w.value(join(path, key), mv, f.Type)
-		kept = append(kept, mv)
-	}
-	m.Values = kept
-	return true
-}
-
-// value walks the value of one mapping entry and prunes it when invalid.
-func (w *walker) value(path string, mv *ast.MappingValueNode, t reflect.Type) {
-	w.r.keys[path] = true
-	if mv.Value == nil {
+// index records s and every subschema reachable from it by location.
+func (s *shapeSchema) index(sch *sjs.Schema) {
+	if sch == nil || s.at[sch.Location] != nil {
 		return
 	}
-	if !w.walk(path, mv.Value, t) {
-		mv.Value = ast.Null(mv.Value.GetToken())
+	s.at[sch.Location] = sch
+	s.index(sch.Ref)
+	s.index(sch.Items2020)
+	s.index(sch.PropertyNames)
+	if a, ok := sch.AdditionalProperties.(*sjs.Schema); ok {
+		s.index(a)
+	}
+	for _, p := range sch.Properties {
+		s.index(p)
+	}
+	for _, p := range sch.PatternProperties {
+		s.index(p)
+	}
+	for _, list := range [][]*sjs.Schema{sch.OneOf, sch.AnyOf, sch.AllOf, sch.PrefixItems} {
+		for _, p := range list {
+			s.index(p)
+		}
 	}
 }
 
-// mergeKey handles `<<: *anchor` (or a list of anchors) by checking the merged
-// mappings as if they were written in place.
-func (w *walker) mergeKey(path string, mv *ast.MappingValueNode, check func(ast.Node) bool) bool {
-	if _, ok := mv.Key.(*ast.MergeKeyNode); !ok {
-		return false
+// problem is one violation, at an instance location, of one schema.
+type problem struct {
+	loc  []string
+	kind sjs.ErrorKind
+	sch  *sjs.Schema // the schema whose keyword failed
+}
+
+// checkShape checks tree against sch, reports every violation through r
+// and removes the offending values, so that decoding and the semantic
+// checks still run on the rest of the document. Scalars written where a
+// string belongs (`CUDA_VISIBLE_DEVICES: 0`) are read as their text, as
+// YAML decoders do.
+// base is the path of tree in the document ("" for a whole scenario).
+func checkShape(r *reporter, sch *sjs.Schema, tree map[string]any, base string) {
+	s := compiledShape()
+	probs := s.problems(sch, tree)
+	if coerceScalars(r, tree, probs, base) {
+		probs = s.problems(sch, tree)
 	}
-	target := w.resolve(path, mv.Value)
-	if seq, ok := target.(*ast.SequenceNode); ok {
-		for _, v := range seq.Values {
-			if t := w.resolve(path, v); t != nil {
-				check(t)
+	probs = firstPerPath(probs)
+	for _, p := range probs {
+		s.report(r, tree, p, base)
+	}
+	for _, p := range probs {
+		prune(tree, p)
+	}
+}
+
+// problems validates tree and flattens the violations.
+func (s *shapeSchema) problems(sch *sjs.Schema, tree map[string]any) []problem {
+	var ve *sjs.ValidationError
+	if err := sch.Validate(tree); !errors.As(err, &ve) {
+		return nil
+	}
+	var out []problem
+	s.collect(ve, &out)
+	return out
+}
+
+// collect flattens a violation tree into its leaves. A oneOf (a union type)
+// that failed is explained by the one branch whose type matches the value,
+// when there is exactly one; otherwise it is one problem: "must be A, B or C".
+func (s *shapeSchema) collect(e *sjs.ValidationError, out *[]problem) {
+	switch e.ErrorKind.(type) {
+	case *kind.OneOf, *kind.AnyOf:
+		var matched []*sjs.ValidationError
+		for _, c := range e.Causes {
+			if _, isType := c.ErrorKind.(*kind.Type); !isType || len(c.InstanceLocation) != len(e.InstanceLocation) {
+				matched = append(matched, c)
 			}
 		}
-		return true
+		if len(matched) == 1 {
+			s.collect(matched[0], out)
+			return
+		}
+	default:
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				s.collect(c, out)
+			}
+			return
+		}
 	}
-	if target != nil {
-		check(target)
+	sch := s.at[e.SchemaURL]
+	if sch == nil {
+		sch = &sjs.Schema{} // not reachable by index: worded without titles or bounds
 	}
-	return true
+	*out = append(*out, problem{loc: e.InstanceLocation, kind: e.ErrorKind, sch: sch})
 }
 
-// mapping checks a map[string]T.
-func (w *walker) mapping(path string, n ast.Node, elem reflect.Type) bool {
-	m, ok := n.(*ast.MappingNode)
-	if !ok {
-		return w.typeError(path, n, "a mapping")
+// precedence orders the violations of one value: the most basic one is
+// the one worth saying (a wrong type before a failed pattern).
+func precedence(k sjs.ErrorKind) int {
+	switch k.(type) {
+	case *kind.Type, *kind.OneOf, *kind.AnyOf:
+		return 0
+	case *kind.Format:
+		return 1
+	case *kind.Enum, *kind.Const:
+		return 2
+	case *kind.Pattern:
+		return 3
 	}
-	for _, mv := range m.Values {
-		if w.mergeKey(path, mv, func(target ast.Node) bool { return w.mapping(path, target, elem) }) {
+	return 4
+}
+
+// firstPerPath keeps one violation per value (and per object, its unknown
+// keys and its missing keys), the one of lowest precedence.
+func firstPerPath(probs []problem) []problem {
+	key := func(p problem) string {
+		k := fmt.Sprint(p.loc)
+		switch p.kind.(type) {
+		case *kind.AdditionalProperties:
+			k += "#unknown"
+		case *kind.Required:
+			k += "#required"
+		}
+		return k
+	}
+	slices.SortStableFunc(probs, func(a, b problem) int { return precedence(a.kind) - precedence(b.kind) })
+	seen := map[string]bool{}
+	return slices.DeleteFunc(probs, func(p problem) bool {
+		k := key(p)
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
+}
+
+// coerceScalars replaces numbers and booleans written where the schema
+// wants a string by their text; true when it changed anything.
+func coerceScalars(r *reporter, tree map[string]any, probs []problem, base string) bool {
+	changed := false
+	for _, p := range probs {
+		t, ok := p.kind.(*kind.Type)
+		if !ok || len(t.Want) != 1 || t.Want[0] != "string" || (t.Got != "number" && t.Got != "integer" && t.Got != "boolean") {
 			continue
 		}
-		key := keyString(mv.Key)
-		if key == "" {
-			w.r.errorAt(path, mv.Key.GetToken(), "%s has an empty key", fieldName(path))
-			return false
+		path, v := lookup(tree, p.loc, base)
+		text := numberText(v)
+		if n := r.nodes[path]; n != nil && n.GetToken() != nil && isScalarNode(n) {
+			text = n.GetToken().Value
 		}
-		w.value(join(path, key), mv, elem)
+		if setAt(tree, p.loc, text) {
+			changed = true
+		}
 	}
-	return true
+	return changed
 }
 
-// sequence checks a []T; one bad element invalidates the whole list.
-func (w *walker) sequence(path string, n ast.Node, elem reflect.Type) bool {
-	s, ok := n.(*ast.SequenceNode)
-	if !ok {
-		return w.typeError(path, n, "a list")
-	}
-	valid := true
-	for i, v := range s.Values {
-		if v != nil && !w.walk(index(path, i), v, elem) {
-			valid = false
+// lookup returns the path string of an instance location (under base) and
+// its value.
+func lookup(tree map[string]any, loc []string, base string) (string, any) {
+	path, v := base, any(tree)
+	for _, seg := range loc {
+		switch c := v.(type) {
+		case map[string]any:
+			path, v = join(path, seg), c[seg]
+		case []any:
+			i, _ := strconv.Atoi(seg)
+			path = index(path, i)
+			if i >= 0 && i < len(c) {
+				v = c[i]
+			} else {
+				v = nil
+			}
+		default:
+			return path, nil
 		}
 	}
-	return valid
+	return path, v
 }
 
-// str accepts any scalar (goccy decodes 4 into "4") and expands ${VAR}.
-func (w *walker) str(path string, n ast.Node) bool {
-	switch v := n.(type) {
-	case *ast.StringNode:
-		return w.expand(path, v)
-	case *ast.LiteralNode:
-		if v.Value != nil {
-			return w.expand(path, v.Value)
-		}
+// setAt replaces the value at loc; false when loc does not exist.
+func setAt(tree map[string]any, loc []string, v any) bool {
+	if len(loc) == 0 {
+		return false
+	}
+	_, parent := lookup(tree, loc[:len(loc)-1], "")
+	last := loc[len(loc)-1]
+	switch c := parent.(type) {
+	case map[string]any:
+		c[last] = v
 		return true
-	case *ast.IntegerNode, *ast.FloatNode, *ast.BoolNode:
-		return true
-	}
-	return w.typeError(path, n, "a string")
-}
-
-// integer accepts an integer; small ones fit 32 bits so that sums such as
-// input + output can never overflow.
-func (w *walker) integer(path string, n ast.Node, small bool) bool {
-	v, ok := n.(*ast.IntegerNode)
-	if !ok {
-		return w.typeError(path, n, "an integer")
-	}
-	switch x := v.Value.(type) {
-	case int64:
-		if small && (x > math.MaxInt32 || x < math.MinInt32) {
-			w.r.errorf(path, "%s is out of range: %d", fieldName(path), x)
-			return false
-		}
-	case uint64:
-		if x > math.MaxInt64 || (small && x > math.MaxInt32) {
-			w.r.errorf(path, "%s is out of range: %d", fieldName(path), x)
-			return false
+	case []any:
+		if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(c) {
+			c[i] = v
+			return true
 		}
 	}
-	return true
-}
-
-// number accepts an integer or a finite float.
-func (w *walker) number(path string, n ast.Node) bool {
-	switch n.(type) {
-	case *ast.IntegerNode, *ast.FloatNode:
-		return true
-	}
-	return w.typeError(path, n, "a number")
-}
-
-// typeError reports a value of the wrong type; it always returns false so
-// callers can `return w.typeError(...)`.
-func (w *walker) typeError(path string, n ast.Node, want string) bool {
-	w.r.errorf(path, "%s must be %s, got %s", fieldName(path), want, describe(n))
 	return false
 }
 
-// fieldName is how messages name the field at path.
-func fieldName(path string) string {
-	if path == "" {
-		return "the scenario"
-	}
-	return path
-}
-
-// describe names a node's kind and value for "got ..." messages.
-func describe(n ast.Node) string {
-	switch v := n.(type) {
-	case *ast.StringNode:
-		return "string " + quote(truncate(v.Value, 40))
-	case *ast.LiteralNode:
-		return "a block string"
-	case *ast.IntegerNode:
-		return "integer " + v.GetToken().Value
-	case *ast.FloatNode:
-		return "number " + v.GetToken().Value
-	case *ast.InfinityNode, *ast.NanNode:
-		return "number " + v.GetToken().Value
-	case *ast.BoolNode:
-		return "boolean " + v.GetToken().Value
-	case *ast.MappingNode:
-		return "a mapping"
-	case *ast.SequenceNode:
-		return "a list"
-	case *ast.NullNode:
-		return "null"
-	}
-	return "a " + strings.ToLower(n.Type().String())
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n]) + "..."
-	}
-	return s
-}
-
-// keyString is the text of a mapping key.
-func keyString(k ast.MapKeyNode) string {
-	if k == nil {
-		return ""
-	}
-	if mk, ok := k.(*ast.MappingKeyNode); ok && mk.Value != nil && mk.Value.GetToken() != nil {
-		return mk.Value.GetToken().Value
-	}
-	if t := k.GetToken(); t != nil {
-		return t.Value
-	}
-	return ""
-}
-
-var fieldCache sync.Map // reflect.Type -> map[string]reflect.StructField
-
-// yamlFields maps the yaml names of a struct's fields to the fields.
-func yamlFields(t reflect.Type) map[string]reflect.StructField {
-	if v, ok := fieldCache.Load(t); ok {
-		return v.(map[string]reflect.StructField)
-	}
-	m := map[string]reflect.StructField{}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
+// prune removes what a problem makes unusable: unknown keys, or the value
+// itself (a list holding a bad element goes whole). Missing keys leave
+// nothing to remove.
+func prune(tree map[string]any, p problem) {
+	switch k := p.kind.(type) {
+	case *kind.Required:
+		return
+	case *kind.AdditionalProperties:
+		if _, obj := lookup(tree, p.loc, ""); obj != nil {
+			if m, ok := obj.(map[string]any); ok {
+				for _, name := range k.Properties {
+					delete(m, name)
+				}
+			}
 		}
-		m[name] = f
+		return
 	}
-	fieldCache.Store(t, m)
-	return m
-}
-
-// fieldNames lists the yaml names of a struct's fields, for hints.
-func fieldNames(t reflect.Type) []string {
-	names := make([]string, 0, t.NumField())
-	for name := range yamlFields(t) {
-		names = append(names, name)
+	loc := p.loc
+	for len(loc) > 0 {
+		_, parent := lookup(tree, loc[:len(loc)-1], "")
+		if m, ok := parent.(map[string]any); ok {
+			delete(m, loc[len(loc)-1])
+			return
+		}
+		loc = loc[:len(loc)-1]
 	}
-	return names
 }

@@ -1,155 +1,156 @@
 package schema
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 )
 
-// maxLevels bounds how many levels a {from, to, step} range may expand to, so a
-// typo such as step 0.0001 cannot allocate without bound.
-const maxLevels = 10000
+// The decoders below run only on a document that already passed the shape
+// check against scenario.schema.json (typecheck.go), so they decode by the
+// node's kind and never have to explain a wrong one.
 
 // levelRange is the mapping form of Levels and RateLevels.
 type levelRange struct {
-	From *float64 `yaml:"from"`
-	To   *float64 `yaml:"to"`
+	From float64  `yaml:"from"`
+	To   float64  `yaml:"to"`
 	Step *float64 `yaml:"step"`
 }
 
-var levelRangeKeys = []string{"from", "to", "step"}
+// step is the range's step; an omitted step is 1.
+func (r levelRange) step() float64 {
+	if r.Step == nil {
+		return 1
+	}
+	return *r.Step
+}
+
+// NewLevels is the one constructor of a concurrency range, for the file's
+// {from, to, step} and the command line's sweep flags alike. Values are
+// listed only when the range is valid and no longer than MaxSteps, so no
+// range can allocate without bound; validation reports every other range
+// with its numbers (descending, step not positive, too many steps via Len).
+func NewLevels(from, to, step int) *Levels {
+	l := &Levels{From: from, To: to, Step: step}
+	n := rangeLen(float64(from), float64(to), float64(step))
+	if n <= MaxSteps {
+		l.Values = make([]int, 0, n)
+		for i := range n {
+			l.Values = append(l.Values, from+i*step)
+		}
+	}
+	return l
+}
+
+// NewRateLevels is NewLevels for request rates. The count is computed up
+// front so that floating-point accumulation can neither skip nor add the
+// last level.
+func NewRateLevels(from, to, step float64) *RateLevels {
+	l := &RateLevels{From: from, To: to, Step: step}
+	n := rangeLen(from, to, step)
+	if n <= MaxSteps {
+		l.Values = make([]float64, 0, n)
+		for i := range n {
+			l.Values = append(l.Values, math.Round((from+float64(i)*step)*1e9)/1e9)
+		}
+	}
+	return l
+}
+
+// rangeLen is how many levels from..to by step holds, without listing
+// them: 0 for an empty or invalid range, at most 2^53 (where float64 stops
+// counting exactly) so that products of counts cannot overflow int64 twice.
+func rangeLen(from, to, step float64) int {
+	if !(step > 0) || !(from <= to) {
+		return 0
+	}
+	x := (to - from) / step
+	return int(min(math.Floor(x+1e-9+x*1e-12)+1, 1<<53)) // slack for rounding: 0.1 * 3 is not 0.3
+}
+
+// IsRange reports whether the levels were written as {from, to, step}.
+func (l *Levels) IsRange() bool { return l.From != 0 || l.To != 0 || l.Step != 0 }
+
+// Len is how many levels the stage runs, counted without listing a range.
+func (l *Levels) Len() int {
+	if l.IsRange() {
+		return rangeLen(float64(l.From), float64(l.To), float64(l.Step))
+	}
+	return len(l.Values)
+}
+
+// IsRange reports whether the rates were written as {from, to, step}.
+func (l *RateLevels) IsRange() bool { return l.From != 0 || l.To != 0 || l.Step != 0 }
+
+// Len is how many rates the stage runs, counted without listing a range.
+func (l *RateLevels) Len() int {
+	if l.IsRange() {
+		return rangeLen(l.From, l.To, l.Step)
+	}
+	return len(l.Values)
+}
 
 // UnmarshalYAML reads `8`, `[1, 2, 4]` or `{from: 1, to: 32, step: 1}`.
-// Invalid ranges (descending, step <= 0) keep From/To/Step and leave Values
-// empty, so validation can say precisely what is wrong.
 func (l *Levels) UnmarshalYAML(node ast.Node) error {
-	var vals []float64
-	var r levelRange
-	if err := decodeUnion(node, &vals, &r); err != nil {
-		return err
-	}
-	*l = Levels{}
-	if r.From != nil || r.To != nil {
-		l.From, l.To, l.Step = int(deref(r.From)), int(deref(r.To)), int(derefOr(r.Step, 1))
-		l.Values = expandInts(l.From, l.To, l.Step)
+	if m, ok := node.(*ast.MappingNode); ok {
+		var r levelRange
+		if err := yaml.NodeToValue(m, &r, yaml.Strict()); err != nil {
+			return err
+		}
+		*l = *NewLevels(int(r.From), int(r.To), int(r.step()))
 		return nil
 	}
-	for _, v := range vals {
-		if v != math.Trunc(v) {
-			return fmt.Errorf("concurrency must be a whole number, got %v", v)
-		}
-		l.Values = append(l.Values, int(v))
-	}
-	return nil
+	*l = Levels{}
+	return decodeOneOrMany(node, &l.Values)
 }
 
 // UnmarshalYAML reads `10`, `[2, 5, 10]` or `{from: 1, to: 10, step: 0.5}`.
 func (l *RateLevels) UnmarshalYAML(node ast.Node) error {
-	var vals []float64
-	var r levelRange
-	if err := decodeUnion(node, &vals, &r); err != nil {
-		return err
-	}
-	*l = RateLevels{}
-	if r.From != nil || r.To != nil {
-		l.From, l.To, l.Step = deref(r.From), deref(r.To), derefOr(r.Step, 1)
-		l.Values = expandFloats(l.From, l.To, l.Step)
+	if m, ok := node.(*ast.MappingNode); ok {
+		var r levelRange
+		if err := yaml.NodeToValue(m, &r, yaml.Strict()); err != nil {
+			return err
+		}
+		*l = *NewRateLevels(r.From, r.To, r.step())
 		return nil
 	}
-	l.Values = vals
-	return nil
+	*l = RateLevels{}
+	return decodeOneOrMany(node, &l.Values)
 }
 
 // UnmarshalYAML reads a profile name or a list of names.
 func (p *ProfileRef) UnmarshalYAML(node ast.Node) error {
-	if s, ok := unwrap(node).(*ast.SequenceNode); ok {
-		var names []string
-		if err := yaml.NodeToValue(s, &names, yaml.Strict()); err != nil {
-			return err
-		}
-		*p = names
-		return nil
+	return decodeOneOrMany(node, (*[]string)(p))
+}
+
+// decodeOneOrMany decodes a list into *vals, or a single value into a list
+// of one.
+func decodeOneOrMany[T any](node ast.Node, vals *[]T) error {
+	if s, ok := node.(*ast.SequenceNode); ok {
+		return yaml.NodeToValue(s, vals, yaml.Strict())
 	}
-	var name string
-	if err := yaml.NodeToValue(node, &name, yaml.Strict()); err != nil {
+	var v T
+	if err := yaml.NodeToValue(node, &v, yaml.Strict()); err != nil {
 		return err
 	}
-	*p = ProfileRef{name}
+	*vals = []T{v}
 	return nil
 }
 
-// decodeUnion decodes a scalar or list into vals, or a mapping into r. The
-// outer decoder's Strict option is not inherited, so it is passed again.
-func decodeUnion(node ast.Node, vals *[]float64, r *levelRange) error {
-	switch n := unwrap(node).(type) {
-	case *ast.MappingNode:
-		return yaml.NodeToValue(n, r, yaml.Strict())
-	case *ast.SequenceNode:
-		return yaml.NodeToValue(n, vals, yaml.Strict())
-	case *ast.NullNode, nil:
-		return nil
-	default:
-		var v float64
-		if err := yaml.NodeToValue(n, &v, yaml.Strict()); err != nil {
-			return err
-		}
-		*vals = []float64{v}
-		return nil
+// MarshalYAML writes the levels the way they were given, so Validate can
+// check a scenario changed in memory exactly like a file.
+func (l Levels) MarshalYAML() (any, error) {
+	if l.IsRange() {
+		return map[string]int{"from": l.From, "to": l.To, "step": l.Step}, nil
 	}
+	return l.Values, nil
 }
 
-// unwrap strips tags and anchors; the decoder has already resolved aliases.
-func unwrap(n ast.Node) ast.Node {
-	for range maxDepth {
-		switch v := n.(type) {
-		case *ast.TagNode:
-			n = v.Value
-		case *ast.AnchorNode:
-			n = v.Value
-		default:
-			return n
-		}
+// MarshalYAML writes the rates the way they were given.
+func (l RateLevels) MarshalYAML() (any, error) {
+	if l.IsRange() {
+		return map[string]float64{"from": l.From, "to": l.To, "step": l.Step}, nil
 	}
-	return n
-}
-
-func deref(p *float64) float64 { return derefOr(p, 0) }
-
-func derefOr(p *float64, def float64) float64 {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
-// expandInts lists from..to by step, or nil when the range is invalid or too long.
-func expandInts(from, to, step int) []int {
-	if step <= 0 || from > to || (to-from)/step >= maxLevels {
-		return nil
-	}
-	var out []int
-	for v := from; v <= to; v += step {
-		out = append(out, v)
-	}
-	return out
-}
-
-// expandFloats lists from..to by step; the count is computed up front so that
-// floating-point accumulation can neither skip nor add the last level.
-func expandFloats(from, to, step float64) []float64 {
-	if !(step > 0) || !(from <= to) || math.IsInf(to-from, 0) {
-		return nil
-	}
-	n := math.Floor((to-from)/step + 1e-9)
-	if n >= maxLevels {
-		return nil
-	}
-	out := make([]float64, 0, int(n)+1)
-	for i := 0; i <= int(n); i++ {
-		v := from + float64(i)*step
-		out = append(out, math.Round(v*1e9)/1e9)
-	}
-	return out
+	return l.Values, nil
 }

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -26,7 +27,7 @@ func (v *validator) stages() {
 		v.stageProfiles(p, st)
 		v.stageLoad(p, st)
 		v.stageEnd(p, st)
-		v.stageCounts(p, st)
+		v.positiveDuration(p+".grace", st.Grace)
 		v.slo(p+".slo", st.SLO)
 	}
 }
@@ -76,11 +77,11 @@ func (v *validator) stageLoad(p string, st *Stage) {
 	var set []string
 	if st.Concurrency != nil {
 		set = append(set, "concurrency")
-		v.levels(p+".concurrency", st.Concurrency)
+		v.levels(p+".concurrency", st.Concurrency.IsRange(), float64(st.Concurrency.From), float64(st.Concurrency.To), ints(st.Concurrency.Values))
 	}
 	if st.Rate != nil {
 		set = append(set, "rate")
-		v.rates(p+".rate", st.Rate)
+		v.levels(p+".rate", st.Rate.IsRange(), st.Rate.From, st.Rate.To, st.Rate.Values)
 	}
 	if st.Search != nil {
 		set = append(set, "search")
@@ -107,61 +108,28 @@ func (v *validator) stageLoad(p string, st *Stage) {
 	}
 }
 
-// levels checks a concurrency: positive, ascending and unique.
-func (v *validator) levels(path string, l *Levels) {
-	if l.From != 0 || l.To != 0 || l.Step != 0 {
-		v.levelRange(path, float64(l.From), float64(l.To), float64(l.Step), 1, len(l.Values))
+// levels checks what the schema cannot: a range ascends, a list ascends
+// without repeats. (Every level is positive by the schema.)
+func (v *validator) levels(path string, isRange bool, from, to float64, vals []float64) {
+	if isRange {
+		if from > to {
+			v.r.errorf(path, "%s range is descending (from %v to %v): from must not exceed to", path, from, to)
+		}
 		return
 	}
-	vals := make([]float64, len(l.Values))
-	for i, x := range l.Values {
-		vals[i] = float64(x)
-	}
-	v.levelList(path, vals, 1)
-}
-
-// rates checks a request rate: positive, ascending and unique.
-func (v *validator) rates(path string, l *RateLevels) {
-	if l.From != 0 || l.To != 0 || l.Step != 0 {
-		v.levelRange(path, l.From, l.To, l.Step, 0, len(l.Values))
-		return
-	}
-	v.levelList(path, l.Values, 0)
-}
-
-// levelRange checks {from, to, step}; min is the smallest valid level (1
-// for concurrency) or 0 for rates, which must be strictly positive.
-func (v *validator) levelRange(path string, from, to, step, min float64, n int) {
-	switch {
-	case from < min || (min == 0 && from <= 0):
-		v.r.errorf(path+".from", "%s range must start at a positive level, got from %v", path, from)
-	case !(step > 0):
-		v.r.errorf(path+".step", "%s range step must be positive, got %v", path, step)
-	case from > to:
-		v.r.errorf(path, "%s range is descending (from %v to %v): from must not exceed to", path, from, to)
-	case n == 0:
-		v.r.errorf(path, "%s range from %v to %v by %v expands to more than %d levels", path, from, to, step, maxLevels)
+	for i := 1; i < len(vals); i++ {
+		if vals[i] <= vals[i-1] {
+			v.r.errorf(index(path, i), "%s must be ascending and unique: %v follows %v", path, vals[i], vals[i-1])
+		}
 	}
 }
 
-// levelList checks an explicit list of levels.
-func (v *validator) levelList(path string, vals []float64, min float64) {
-	if len(vals) == 0 {
-		v.r.errorf(path, "%s is empty: give at least one level", path)
-		return
-	}
+func ints(vals []int) []float64 {
+	out := make([]float64, len(vals))
 	for i, x := range vals {
-		p := path
-		if len(vals) > 1 {
-			p = index(path, i)
-		}
-		switch {
-		case x < min || !(x > 0):
-			v.r.errorf(p, "%s must be positive, got %v", path, x)
-		case i > 0 && x <= vals[i-1]:
-			v.r.errorf(p, "%s must be ascending and unique: %v follows %v", path, x, vals[i-1])
-		}
+		out[i] = float64(x)
 	}
+	return out
 }
 
 // search checks a capacity search and that something decides pass or fail.
@@ -177,21 +145,18 @@ func (v *validator) search(path string, st *Stage) {
 	default:
 		v.searchRange(path+".rate", s.Rate, 0)
 	}
-	if s.Resolution < 0 || (s.Resolution == 0 && v.r.present(path+".resolution")) {
-		v.r.errorf(path+".resolution", "%s.resolution must be positive, got %v", path, s.Resolution)
-	}
-	if s.MaxProbes < 0 || (s.MaxProbes == 0 && v.r.present(path+".max_probes")) {
-		v.r.errorf(path+".max_probes", "%s.max_probes must be at least 1, got %d", path, s.MaxProbes)
-	}
 	if len(v.sc.Thresholds) == 0 && len(st.Thresholds) == 0 && st.SLO == nil && v.sc.SLO == nil {
 		v.r.errorf(path, "stage %q: a capacity search needs thresholds or an slo to decide which levels pass", st.Name)
 	}
 }
 
+// searchRange checks that a search range is not empty; min is the
+// smallest level (1 for concurrency; rates only need to be positive, which
+// the schema checks).
 func (v *validator) searchRange(path string, r *SearchRange, min float64) {
 	switch {
-	case r.From < min || !(r.From > 0):
-		v.r.errorf(path+".from", "%s.from must be positive, got %v", path, r.From)
+	case r.From < min:
+		v.r.errorf(path+".from", "%s.from must be at least %v, got %v", path, min, r.From)
 	case !(r.To > r.From):
 		v.r.errorf(path, "%s is empty or descending (from %v to %v): to must exceed from", path, r.From, r.To)
 	}
@@ -207,34 +172,69 @@ func (v *validator) stageEnd(p string, st *Stage) {
 	case !hasReq && !hasDur && st.Search == nil:
 		v.r.errorf(p, "stage %q sets neither requests nor duration: say how the stage ends, e.g. requests: 100", st.Name)
 	}
-	if hasReq && st.Requests <= 0 {
-		v.r.errorf(p+".requests", "%s.requests must be at least 1, got %d", p, st.Requests)
-	}
-	if hasDur && st.Duration <= 0 {
-		v.r.errorf(p+".duration", "%s.duration must be positive, got %s", p, st.Duration)
+	if hasDur {
+		v.positiveDuration(p+".duration", st.Duration)
 	}
 }
 
-// stageCounts checks the remaining numbers of a stage.
-func (v *validator) stageCounts(p string, st *Stage) {
-	if st.Warmup < 0 {
-		v.r.errorf(p+".warmup", "%s.warmup must not be negative, got %d", p, st.Warmup)
+// MaxSteps bounds the steps of one scenario: every level of every stage,
+// times its profiles and repeats, whatever wrote them (a range, a list,
+// repeat, or a command-line flag). 10,000 steps of one second each take
+// three hours; a bigger plan is a typo (step 0.0001, repeat 2000000000),
+// and would only allocate until killed.
+const MaxSteps = 10_000
+
+// planSize checks the size of the plan before anything is expanded. One
+// message for every cause, so an oversized range, a repeat bomb and an
+// override say the same thing.
+func (v *validator) planSize() {
+	total := 0
+	for i := range v.sc.Stages {
+		st := &v.sc.Stages[i]
+		p := index("stages", i)
+		levels, levelsPath := 1, p
+		switch {
+		case st.Search != nil:
+		case st.Concurrency != nil:
+			levels, levelsPath = st.Concurrency.Len(), p+".concurrency"
+		case st.Rate != nil:
+			levels, levelsPath = st.Rate.Len(), p+".rate"
+		}
+		profiles, repeat := max(len(st.Profile), 1), max(st.Repeat, 1)
+		steps := satMul(satMul(levels, profiles), repeat)
+		before := total
+		total = min(total+steps, 1<<62)
+		if total <= MaxSteps {
+			continue
+		}
+		path := levelsPath
+		if repeat > levels && repeat >= profiles {
+			path = p + ".repeat"
+		} else if profiles > levels {
+			path = p + ".profile"
+		}
+		bringing := ""
+		if before > 0 {
+			bringing = fmt.Sprintf(", bringing the scenario to %d", total)
+		}
+		v.r.errorf(path, "stage %q runs %s × %s × %s = %d steps%s; a scenario runs at most %d steps: narrow the range or list, raise its step, or lower repeat",
+			st.Name, plural(levels, "level"), plural(profiles, "profile"), plural(repeat, "repeat"), steps, bringing, MaxSteps)
+		return
 	}
-	if st.Repeat < 0 || (st.Repeat == 0 && v.r.present(p+".repeat")) {
-		v.r.errorf(p+".repeat", "%s.repeat must be at least 1, got %d", p, st.Repeat)
+}
+
+// satMul multiplies non-negative counts, saturating far below overflow.
+func satMul(a, b int) int {
+	if a != 0 && b > (1<<62)/a {
+		return 1 << 62
 	}
-	if st.MaxConcurrency < 0 {
-		v.r.errorf(p+".max_concurrency", "%s.max_concurrency must not be negative, got %d", p, st.MaxConcurrency)
+	return a * b
+}
+
+// plural is "1 level" or "2 levels".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	dists := []string{DistPoisson, DistConstant, DistGamma}
-	if st.Distribution != "" && !slices.Contains(dists, st.Distribution) {
-		v.r.errorf(p+".distribution", "unknown distribution %q%s; valid distributions: %s",
-			st.Distribution, didYouMean(st.Distribution, dists), strings.Join(dists, ", "))
-	}
-	if st.Burstiness < 0 || (st.Burstiness == 0 && v.r.present(p+".burstiness")) {
-		v.r.errorf(p+".burstiness", "%s.burstiness must be positive, got %v", p, st.Burstiness)
-	}
-	if st.Grace <= 0 && v.r.present(p+".grace") {
-		v.r.errorf(p+".grace", "%s.grace must be positive, got %s", p, st.Grace)
-	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -141,7 +142,7 @@ func TestInitNeverWritesAnInvalidFile(t *testing.T) {
 			if code, _, errs := runCLI(t, "validate", path); code != ExitOK {
 				t.Fatalf("validate rejects what init wrote: %s", errs)
 			}
-			sc, err := schema.Load(path)
+			sc, err := schema.Load(context.Background(), path)
 			if err != nil {
 				t.Fatal(err)
 			}

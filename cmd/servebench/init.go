@@ -120,7 +120,13 @@ func (st starter) text(profile string) string {
 		if st.readyPath != "" {
 			b.WriteString("  ready: {path: " + strconv.Quote(st.readyPath) + "}\n")
 		}
-		b.WriteString("\nmodel:\n")
+		// A model block of comments only would be null, which validate
+		// refuses: the key itself is commented out until it has a child.
+		if st.model == "" && st.maxModelLen == 0 {
+			b.WriteString("\n# model:\n")
+		} else {
+			b.WriteString("\nmodel:\n")
+		}
 		if st.model == "" {
 			b.WriteString("  # name: default: the first id the server's /v1/models lists\n")
 		} else {

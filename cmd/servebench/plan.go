@@ -46,18 +46,32 @@ func planAction(c *cli.Context) error {
 			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)})
 	}
 	tot := p.Totals()
-	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", tot.Requests, "", ""})
+	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", countOrDash(tot.Requests), "", ""})
 	t.Render()
-	fmt.Fprintf(w, "%d steps; %d requests, %d input + %d output tokens to send", len(p.Steps), tot.Requests,
-		tot.InputTokens, tot.OutputTokens)
+	fmt.Fprintf(w, "%d steps", len(p.Steps))
+	if tot.Requests > 0 {
+		fmt.Fprintf(w, "; %d requests, %d input + %d output tokens to send", tot.Requests, tot.InputTokens, tot.OutputTokens)
+	}
 	if tot.ByDuration > 0 {
-		fmt.Fprintf(w, "; plus %d steps that end by duration", tot.ByDuration)
+		fmt.Fprintf(w, "; %d steps end by duration, after %d warmup requests", tot.ByDuration, durationWarmups(p))
 	}
 	if tot.Searches > 0 {
-		fmt.Fprintf(w, "; plus %d capacity searches", tot.Searches)
+		fmt.Fprintf(w, "; %d capacity searches", tot.Searches)
 	}
 	fmt.Fprintln(w)
 	return nil
+}
+
+// durationWarmups counts the warmup requests of the steps that end by
+// duration: they are sent whatever the duration, so the plan says so.
+func durationWarmups(p *engine.Plan) int {
+	n := 0
+	for _, s := range p.Steps {
+		if !s.IsSearch() && s.Requests == 0 {
+			n += s.Warmup
+		}
+	}
+	return n
 }
 
 func loadOf(s engine.Step) string {

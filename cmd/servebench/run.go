@@ -83,29 +83,6 @@ func checkOutputFlags(c *cli.Context) error {
 	return errors.Join(errs...)
 }
 
-// loadScenario loads, overrides and re-validates a scenario file, and
-// registers its secrets with the redaction funnel before anything can print
-// them (a password in --server-url included).
-func loadScenario(c *cli.Context, path string) (*schema.Scenario, error) {
-	sc, err := schema.Load(path)
-	var diags *schema.Diagnostics
-	if err != nil && !errors.As(err, &diags) {
-		return nil, usageErr(err) // an unreadable scenario is a command-line error (2), not a failed run (3)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := applyOverrides(c, sc); err != nil {
-		return nil, err
-	}
-	redact.Add(sc.SecretValues()...)
-	redact.AddURL(sc.Server.URL)
-	if err := schema.Validate(sc); err != nil {
-		return nil, err
-	}
-	return sc, nil
-}
-
 // finishRun renders the report files and prints what the user asked for.
 func finishRun(c *cli.Context, run *schema.Run, dir string) error {
 	formats := c.StringSlice("format")

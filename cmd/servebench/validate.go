@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -32,9 +33,11 @@ func validateAction(c *cli.Context) error {
 	}
 	var all []schema.Diagnostic
 	for _, path := range c.Args().Slice() {
-		_, err := schema.Load(path)
+		_, err := schema.Load(c.Context, path)
 		var d *schema.Diagnostics
 		switch {
+		case errors.Is(err, context.Canceled):
+			return &exitError{code: ExitInterrupted, err: err}
 		case err == nil:
 			if format == "text" {
 				fmt.Fprintf(c.App.Writer, "%s: ok\n", path)
