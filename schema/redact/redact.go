@@ -120,13 +120,30 @@ func (r *registry) rebuild() {
 
 // patterns hide credentials whose value was never registered: bearer
 // tokens, Basic credentials and OpenAI-style keys.
+//
+// Each pattern has a literal its every match contains (case-folded for
+// bearer): the regexp, which costs microseconds per line, runs only on
+// text that holds it. A server log passes here line by line.
 var patterns = []struct {
-	re   *regexp.Regexp
-	repl string
+	re      *regexp.Regexp
+	repl    string
+	literal string
+	fold    bool
 }{
-	{regexp.MustCompile(`(?i)\b(bearer)(\s+|%20)[A-Za-z0-9._~+/=\-]{8,}`), "${1}${2}" + Mask},
-	{regexp.MustCompile(`\b(Basic)(\s+|%20)[A-Za-z0-9+/]{8,}={0,2}`), "${1}${2}" + Mask},
-	{regexp.MustCompile(`\bsk-[A-Za-z0-9_\-]{6,}`), "sk-" + Mask},
+	{regexp.MustCompile(`(?i)\b(bearer)(\s+|%20)[A-Za-z0-9._~+/=\-]{8,}`), "${1}${2}" + Mask, "bearer", true},
+	{regexp.MustCompile(`\b(Basic)(\s+|%20)[A-Za-z0-9+/]{8,}={0,2}`), "${1}${2}" + Mask, "Basic", false},
+	{regexp.MustCompile(`\bsk-[A-Za-z0-9_\-]{6,}`), "sk-" + Mask, "sk-", false},
+}
+
+// containsFold reports whether s holds lower (an ASCII lower-case word) in
+// any letter case, without allocating.
+func containsFold(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		if s[i]|0x20 == lower[0] && strings.EqualFold(s[i:i+len(lower)], lower) {
+			return true
+		}
+	}
+	return false
 }
 
 // String hides every registered secret and every credential-looking token.
@@ -135,7 +152,11 @@ func String(s string) string {
 		s = r.Replace(s)
 	}
 	for _, p := range patterns {
-		if p.re.MatchString(s) {
+		has := strings.Contains(s, p.literal)
+		if p.fold {
+			has = containsFold(s, p.literal)
+		}
+		if has && p.re.MatchString(s) {
 			s = p.re.ReplaceAllString(s, p.repl)
 		}
 	}
