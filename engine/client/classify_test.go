@@ -47,6 +47,15 @@ func TestContextLengthFromMessage(t *testing.T) {
 		{"vllm decoder prompt",
 			"The decoder prompt (length 1025) is longer than the maximum model length of 1024. Make sure that `max_model_len` is no smaller than the number of text tokens.",
 			1024, 1025},
+		{"llama.cpp server",
+			"request (9412 tokens) exceeds the available context size (8192 tokens), try increasing it",
+			8192, 9412},
+		{"tgi total tokens",
+			"`inputs` tokens + `max_new_tokens` must be <= 4096. Given: 4000 `inputs` tokens and 200 `max_new_tokens`",
+			4096, 4200},
+		{"tgi input length",
+			"`inputs` must have less than 1024 tokens. Given: 1500",
+			1024, 1500},
 		{"limit only", "This model's maximum context length is 512 tokens.", 512, 0},
 	}
 	for _, tt := range tests {

@@ -41,6 +41,17 @@ var contextPatterns = []contextPattern{
 	// vLLM processor: "The decoder prompt (length I) is longer than the maximum model length of N."
 	{re(`prompt \(length (\d+)\) is longer than the maximum model length of (\d+)`),
 		func(n []int) (int, int) { return n[1], n[0] }},
+	// llama.cpp server (type exceed_context_size_error, HTTP 400): "request (I tokens)
+	// exceeds the available context size (N tokens), try increasing it".
+	{re(`request \((\d+) tokens\) exceeds the available context size \((\d+) tokens\)`),
+		func(n []int) (int, int) { return n[1], n[0] }},
+	// TGI validation (HTTP 422): "`inputs` tokens + `max_new_tokens` must be <= N. Given:
+	// I `inputs` tokens and O `max_new_tokens`".
+	{re("`inputs` tokens \\+ `max_new_tokens` must be <= (\\d+)\\. Given: (\\d+) `inputs` tokens and (\\d+) `max_new_tokens`"),
+		func(n []int) (int, int) { return n[0], n[1] + n[2] }},
+	// TGI's input limit (--max-input-tokens): "`inputs` must have less than N tokens. Given: I".
+	{re("`inputs` must have less than (\\d+) tokens\\. Given: (\\d+)"),
+		func(n []int) (int, int) { return n[0], n[1] }},
 	// Any other sentence naming the limit.
 	{re(`maximum context length is (\d+) tokens`),
 		func(n []int) (int, int) { return n[0], 0 }},
@@ -79,5 +90,6 @@ func isContextLength(msg string) bool {
 	return strings.Contains(lower, "context_length_exceeded") ||
 		strings.Contains(lower, "maximum context length") ||
 		strings.Contains(lower, "context length exceeded") ||
-		strings.Contains(lower, "longer than the maximum model length")
+		strings.Contains(lower, "longer than the maximum model length") ||
+		strings.Contains(lower, "exceed_context_size_error")
 }
