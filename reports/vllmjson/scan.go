@@ -83,9 +83,9 @@ func scan(r io.ReaderAt) (*scanned, error) {
 			}
 			continue
 		}
-		raw, err := lim.value(dec, key)
+		raw, err := lim.value(dec)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("key %q: %w", key, err)
 		}
 		if size += len(key) + len(raw); size > maxImportSize {
 			return nil, fmt.Errorf("the summary values are larger than %d MiB", maxImportSize>>20)
@@ -141,10 +141,10 @@ func (s *scanned) array(dec *json.Decoder, lim *limitReader, key string) error {
 	return nil
 }
 
-// limitReader fails a read once more than maxValueSize bytes were read
-// since the last reset. The decoder buffers a whole value before it returns
-// it, so resetting before each value bounds the memory any one value (a
-// 10 GiB string) can take.
+// limitReader passes at most maxValueSize bytes between resets, then
+// fails. The decoder buffers a whole value before it returns it, so
+// resetting before each value bounds the memory any one value (a 10 GiB
+// string) can take.
 type limitReader struct {
 	r    io.Reader
 	read int
@@ -153,10 +153,11 @@ type limitReader struct {
 var errValueTooLarge = fmt.Errorf("a JSON value larger than %d MiB", maxValueSize>>20)
 
 func (l *limitReader) Read(p []byte) (int, error) {
-	if l.read > maxValueSize {
+	left := maxValueSize - l.read
+	if left <= 0 {
 		return 0, errValueTooLarge
 	}
-	n, err := l.r.Read(p)
+	n, err := l.r.Read(p[:min(len(p), left)])
 	l.read += n
 	return n, err
 }
@@ -190,7 +191,7 @@ func (l *limitReader) token(dec *json.Decoder, want json.Delim) error {
 // is walked token by token and kept as "[]" or "{}": no summary key vLLM
 // writes holds one, so only its kind matters (an error message names it),
 // and a large one costs no memory.
-func (l *limitReader) value(dec *json.Decoder, key string) (json.RawMessage, error) {
+func (l *limitReader) value(dec *json.Decoder) (json.RawMessage, error) {
 	l.reset()
 	tok, err := dec.Token()
 	if err != nil {
@@ -205,11 +206,7 @@ func (l *limitReader) value(dec *json.Decoder, key string) (json.RawMessage, err
 	case json.Number:
 		return json.RawMessage(v), nil
 	}
-	raw, err := json.Marshal(tok)
-	if err != nil {
-		return nil, fmt.Errorf("key %q: %w", key, err)
-	}
-	return raw, nil
+	return json.Marshal(tok)
 }
 
 // skip reads the rest of an array or object whose opening delimiter was

@@ -168,8 +168,8 @@ def main():
     # 4, 40 prompts of 128/16 tokens, vLLM's default metrics (ttft, tpot,
     # itl) at p99. The timings resemble the simulator of
     # scenarios/vllm-migration.yaml with a client whose TTFT grows with load.
-    for c, date, ttft, itl in [(1, "20250403-101500", 0.0125, 0.0043), (2, "20250403-101530", 0.0225, 0.0053),
-                               (4, "20250403-101600", 0.0410, 0.0053)]:
+    for c, date, ttft, itl in [(1, "20250403-101500", 0.0125, 0.0041), (2, "20250403-101530", 0.0225, 0.0051),
+                               (4, "20250403-101600", 0.0410, 0.0051)]:
         outputs, duration = simulate(
             rng, 40, c, input_len=lambda r: 128, output_len=lambda r: 16,
             ttft_s=lambda r, t=ttft: t + r.expovariate(1 / (t / 20)),
