@@ -51,9 +51,6 @@ func (f *File) Records(sink func(*schema.RequestRecord) error) error {
 	return nil
 }
 
-// HasRecords reports whether the file holds vLLM's per-request arrays.
-func (f *File) HasRecords() bool { return len(f.missingArrays()) == 0 }
-
 // missingArrays lists the arrays of recordKeys the file lacks.
 func (f *File) missingArrays() []string {
 	var out []string

@@ -98,8 +98,8 @@ func (cs *columns) read(i int, q *request) error {
 		return err
 	}
 	for _, v := range q.itl {
-		if !(v >= 0) || math.IsInf(v, 0) {
-			return fmt.Errorf("key %q, element %d: want inter-token latencies in seconds (finite, not negative), got %v", "itls", i, v)
+		if !validSeconds(v) {
+			return fmt.Errorf("key %q, element %d: want inter-token latencies in seconds (0 to %g), got %v", "itls", i, maxSeconds, v)
 		}
 	}
 	var msg *string // null reads as no error
@@ -117,10 +117,25 @@ func (cs *columns) read(i int, q *request) error {
 	}
 	if c, ok := cs.cols["start_times"]; ok {
 		q.hasStart = true
-		return c.next(i, &q.start, "a number")
+		if err := c.next(i, &q.start, "a number"); err != nil {
+			return err
+		}
+		if math.Abs(q.start) > maxClock {
+			return fmt.Errorf("key %q, element %d: want a clock reading in seconds (at most %g), got %v", "start_times", i, maxClock, q.start)
+		}
 	}
 	return nil
 }
+
+// Bounds of the times in a file, so that every record's numbers stay
+// finite in ms: a latency of more than 30 years, or a monotonic clock
+// reading beyond 30 000 years, is not a measurement.
+const (
+	maxSeconds = 1e9
+	maxClock   = 1e12
+)
+
+func validSeconds(v float64) bool { return v >= 0 && v <= maxSeconds }
 
 func (cs *columns) length(i int, key string, v *int) error {
 	if err := cs.cols[key].next(i, v, "a token count"); err != nil {
@@ -136,8 +151,8 @@ func (cs *columns) seconds(i int, key string, v *float64) error {
 	if err := cs.cols[key].next(i, v, "a number"); err != nil {
 		return err
 	}
-	if !(*v >= 0) || math.IsInf(*v, 0) {
-		return fmt.Errorf("key %q, element %d: want seconds (finite, not negative), got %v", key, i, *v)
+	if !validSeconds(*v) {
+		return fmt.Errorf("key %q, element %d: want seconds (0 to %g), got %v", key, i, maxSeconds, *v)
 	}
 	return nil
 }
