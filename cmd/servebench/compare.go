@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/servebench/servebench/reports/compare"
@@ -27,7 +28,8 @@ func compareCommand() *cli.Command {
 				Usage: "smallest change, in `PERCENT`, called a regression or improvement even outside the noise"},
 			&cli.Float64Flag{Name: "confidence", Value: compare.DefaultConfidence,
 				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
-			&cli.BoolFlag{Name: "ignore-names", Usage: "match stage levels by level alone (an import against a run)"},
+			&cli.StringFlag{Name: "match", Value: string(compare.MatchAuto),
+				Usage: "how stage levels pair across runs: `HOW` is auto (by name, then by load where names differ), names, or level (by load alone)"},
 			&cli.BoolFlag{Name: "allow-no-match", Usage: "exit 0 when no stage level matched (by default that is an error, exit 2: a gate that compared nothing must not pass)"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
 		},
@@ -79,10 +81,15 @@ const maxListedLevels = 10
 // noMatch is the error of a comparison that matched nothing: exit 2, since
 // a --fail-on gate over no stage level would pass without checking a thing.
 func noMatch(cmp *compare.Comparison, opts compare.Options) error {
-	hint := "stage levels match by stage name, profile and concurrency or rate; " +
-		"--ignore-names matches by level alone (e.g. an imported vLLM result against a servebench run)"
-	if opts.IgnoreNames {
-		hint = "the runs share no concurrency or rate level"
+	hint := map[compare.Match]string{
+		compare.MatchAuto: "stage levels pair by stage name, profile and concurrency or rate, then by concurrency or rate " +
+			"where a run has one level at it; the runs share no such level",
+		compare.MatchNames: "--match names pairs stage levels by stage name, profile and concurrency or rate only; " +
+			"--match auto also pairs levels whose names differ (e.g. an imported vLLM result against a servebench run)",
+		compare.MatchLevel: "--match level pairs stage levels by concurrency or rate alone; the runs share no such level",
+	}[opts.Match]
+	if notes := cmp.MatchNotes; len(notes) > 0 {
+		hint += "; " + redact.Line(strings.Join(notes[:min(len(notes), maxListedLevels)], "; "))
 	}
 	levels := cmp.Unmatched
 	if len(levels) > maxListedLevels {
@@ -103,7 +110,11 @@ func compareOptions(c *cli.Context) (compare.Options, error) {
 	if conf < 0.5 || conf > 0.999 {
 		return compare.Options{}, usagef("--confidence: want a level between 0.5 and 0.999, got %g", conf)
 	}
-	return compare.Options{MinRelative: minChange / 100, Confidence: conf, IgnoreNames: c.Bool("ignore-names")}, nil
+	match := compare.Match(c.String("match"))
+	if !slices.Contains(compare.Matches, match) {
+		return compare.Options{}, usagef("--match: want one of %s, got %q", matchWords(), match)
+	}
+	return compare.Options{MinRelative: minChange / 100, Confidence: conf, Match: match}, nil
 }
 
 // readRuns reads each run and, where it was saved, its requests.jsonl for
@@ -129,6 +140,14 @@ func readRuns(paths []string) ([]*schema.Run, [][]schema.RequestRecord, error) {
 		runs, reqs = append(runs, run), append(reqs, recs)
 	}
 	return runs, reqs, nil
+}
+
+func matchWords() string {
+	words := make([]string, len(compare.Matches))
+	for i, m := range compare.Matches {
+		words[i] = string(m)
+	}
+	return strings.Join(words, ", ")
 }
 
 func writeComparisons(c *cli.Context, cmp *compare.Comparison) error {

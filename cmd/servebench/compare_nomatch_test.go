@@ -27,8 +27,9 @@ func savedRun(t *testing.T, name, stage, profile string, concurrency int) string
 }
 
 // TestCompareWithoutMatchExitsTwo runs `servebench compare` as a process:
-// an imported run against a servebench run matches nothing without
-// --ignore-names, and a --fail-on gate over nothing used to exit 0.
+// a --fail-on gate over nothing used to exit 0. An imported run against a
+// servebench run of the same level pairs by load unless --match names says
+// otherwise (before, it matched nothing without --ignore-names).
 func TestCompareWithoutMatchExitsTwo(t *testing.T) {
 	base := savedRun(t, "servebench-run", "sweep", "safe", 4)
 	imported := savedRun(t, "vllm-import", "vllm", "imported", 4)
@@ -41,11 +42,13 @@ func TestCompareWithoutMatchExitsTwo(t *testing.T) {
 		code      int
 		quote     string
 	}{
-		{"nothing matched", imported, nil, ExitInvalid, "no stage level matched between the baseline and the candidate(s): " +
-			"stage levels match by stage name, profile and concurrency or rate; --ignore-names matches by level alone"},
-		{"matched by level", imported, []string{"--ignore-names"}, ExitOK, ""},
-		{"asked for", imported, []string{"--allow-no-match"}, ExitOK, ""},
-		{"no shared level", importedC8, []string{"--ignore-names"}, ExitInvalid, "the runs share no concurrency or rate level; levels in only some runs: c=4, c=8"},
+		{"paired by load", imported, nil, ExitOK, ""},
+		{"names only", imported, []string{"--match", "names"}, ExitInvalid, "no stage level matched between the baseline and the candidate(s): " +
+			"--match names pairs stage levels by stage name, profile and concurrency or rate only; --match auto also pairs levels whose names differ"},
+		{"by level", imported, []string{"--match", "level"}, ExitOK, ""},
+		{"asked for", imported, []string{"--match", "names", "--allow-no-match"}, ExitOK, ""},
+		{"no shared level", importedC8, nil, ExitInvalid, "the runs share no such level; levels in only some runs: sweep/safe/c=4, vllm/imported/c=8"},
+		{"no such way", imported, []string{"--match", "fuzzy"}, ExitInvalid, `--match: want one of auto, names, level, got "fuzzy"`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

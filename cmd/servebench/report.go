@@ -8,6 +8,7 @@ import (
 
 	"github.com/servebench/servebench/reports/vllmjson"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 	"github.com/urfave/cli/v2"
 )
 
@@ -67,8 +68,8 @@ func readRun(path string) (*schema.Run, string, error) {
 func importCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "import",
-		Usage:     "convert vllm bench serve result files (--save-result JSON) into a run that report and compare accept",
-		ArgsUsage: "RESULT.json...",
+		Usage:     "convert vllm bench serve result files (--save-result JSON, or a directory of them) into one run that report and compare accept",
+		ArgsUsage: "RESULT.json|DIR...",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "name", Value: "vllm-import", Usage: "scenario `NAME` of the imported run"},
 			&cli.StringFlag{Name: "results-dir", Value: "bench_results", Usage: "write the run under `DIR`/NAME/"},
@@ -77,46 +78,65 @@ func importCommand() *cli.Command {
 	}
 }
 
-// importAction turns each vLLM result file into one stage of one run.
+// importAction turns the vLLM result files (a directory stands for the
+// .json files in it) into one run, one stage level per file; the requests
+// of files with vLLM's per-request arrays go to requests.jsonl.
 func importAction(c *cli.Context) error {
 	if c.NArg() == 0 {
-		return usagef("import needs at least one vLLM result file")
+		return usagef("import needs at least one vLLM result file or directory")
 	}
-	var merged *schema.Run
-	for _, path := range c.Args().Slice() {
-		run, err := importFile(path, c.String("name"))
-		if err != nil {
-			return usageErr(err)
-		}
-		if merged == nil {
-			merged = run
-			continue
-		}
-		merged.Stages = append(merged.Stages, run.Stages...)
+	name := c.String("name")
+	if name == "" || name == "." || name == ".." || strings.ContainsAny(name, `/\`) {
+		// the rule schema applies to a scenario's name: the run stays under --results-dir
+		return usagef("--name %q must be one path segment (letters, digits, '-', '_' or '.'), without / or \\", name)
 	}
-	dir, err := schema.CreateRunDir(c.String("results-dir"), merged.Name, merged.StartedAt)
+	dir, run, records, err := writeImport(c.Args().Slice(), c.String("results-dir"), name)
 	if err != nil {
 		return err
 	}
-	if err := schema.WriteRun(dir, merged); err != nil {
-		return err
+	fmt.Fprintf(c.App.Writer, "imported %d stage(s) into %s (%d per-request records)\n", len(run.Stages), dir, records)
+	for _, n := range run.Notes {
+		fmt.Fprintf(c.App.Writer, "  %s\n", redact.Line(n))
 	}
-	fmt.Fprintf(c.App.Writer, "imported %d stage(s) into %s\n", len(merged.Stages), dir)
 	return nil
 }
 
-func importFile(path, name string) (*schema.Run, error) {
-	f, err := os.Open(path)
+// writeImport writes the run of the files into a new run directory under
+// base/name. The records are written while the files are read, into a
+// staging directory beside it (the run directory is named after the start
+// time the files hold, known at the end); nothing is left behind when a
+// file fails.
+func writeImport(paths []string, base, name string) (dir string, run *schema.Run, records int, err error) {
+	parent := filepath.Join(base, name)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", nil, 0, fmt.Errorf("create results directory %q: %w", parent, err)
+	}
+	staging, err := os.MkdirTemp(parent, ".import-*")
 	if err != nil {
-		return nil, err
+		return "", nil, 0, err
 	}
-	defer f.Close()
-	run, err := vllmjson.Import(f, name)
+	defer os.RemoveAll(staging)
+	log, err := schema.OpenRequestLog(staging)
 	if err != nil {
-		return nil, fmt.Errorf("import %q: %w", path, err)
+		return "", nil, 0, err
 	}
-	if len(run.Stages) == 1 && !strings.Contains(run.Stages[0].ID, filepath.Base(path)) {
-		run.Stages[0].ID += "@" + strings.TrimSuffix(filepath.Base(path), ".json")
+	run, err = vllmjson.ImportFiles(paths, name, func(r *schema.RequestRecord) error {
+		records++
+		return log.Write(r)
+	})
+	if cerr := log.Close(); err == nil && cerr != nil {
+		return "", nil, 0, cerr
 	}
-	return run, nil
+	if err != nil {
+		return "", nil, 0, usageErr(err)
+	}
+	if dir, err = schema.CreateRunDir(base, name, run.StartedAt); err != nil {
+		return "", nil, 0, err
+	}
+	if records > 0 {
+		if err := os.Rename(filepath.Join(staging, schema.RequestsFile), filepath.Join(dir, schema.RequestsFile)); err != nil {
+			return "", nil, 0, err
+		}
+	}
+	return dir, run, records, schema.WriteRun(dir, run)
 }

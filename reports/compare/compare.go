@@ -20,9 +20,8 @@ type Options struct {
 	// and two runs of one configuration drift by a few percent between them
 	// (machine load, clocks), which a per-request bootstrap cannot see.
 	MinRelative float64
-	// IgnoreNames matches stage levels by level alone, e.g. to compare an
-	// imported vLLM result with a servebench stage of another name.
-	IgnoreNames bool
+	// Match says how stage levels of the runs are paired (default MatchAuto).
+	Match Match
 }
 
 // Defaults of Options.
@@ -45,6 +44,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MinRelative <= 0 {
 		o.MinRelative = DefaultMinRelative
+	}
+	if o.Match == "" {
+		o.Match = MatchAuto
 	}
 	return o
 }
@@ -78,7 +80,9 @@ type Comparison struct {
 	Stages  []StageComparison
 	// Unmatched names stage levels only some runs have (not compared).
 	Unmatched []string
-	runs      []*schema.Run // the compared runs, for --fail-on
+	// MatchNotes say which loads could not be paired, and why.
+	MatchNotes []string
+	runs       []*schema.Run // the compared runs, for --fail-on
 }
 
 // RunInfo identifies one compared run; Runs[0] is the baseline.
@@ -90,10 +94,18 @@ type RunInfo struct {
 
 // StageComparison is one stage level across runs.
 type StageComparison struct {
-	Key            string // stage/profile/level, e.g. "sweep/safe/c=8"
-	Stage, Profile string
+	// Key names the level by the baseline's stage/profile/level, e.g.
+	// "sweep/safe/c=8", followed by " ↔ " and the candidate's where it was
+	// paired by load under another name.
+	Key            string
+	Stage, Profile string // the baseline's
 	Level          string
 	LevelValue     float64
+	// Names holds each run's stage/profile/level of the paired level ("" where none).
+	Names []string
+	// PairedBy says per run how its level was paired with the baseline's:
+	// ByName, ByLoad, or "" (the baseline, and runs without the level).
+	PairedBy []string
 	// Results holds each run's stage result (nil where a run lacks it).
 	Results []*schema.StageResult
 	Deltas  []Delta
@@ -118,10 +130,9 @@ type Delta struct {
 	Absent string
 }
 
-// Compare matches stage levels by stage name, profile and level (see
-// Options.IgnoreNames) and compares every candidate (runs[1:]) with the
-// baseline runs[0]. reqs[i] holds run i's per-request records; reqs, or any
-// entry, may be nil.
+// Compare pairs stage levels as Options.Match says and compares every
+// candidate (runs[1:]) with the baseline runs[0]. reqs[i] holds run i's
+// per-request records; reqs, or any entry, may be nil.
 func Compare(runs []*schema.Run, reqs [][]schema.RequestRecord, o Options) *Comparison {
 	o = o.withDefaults()
 	c := &Comparison{Options: o, runs: runs}
@@ -129,18 +140,14 @@ func Compare(runs []*schema.Run, reqs [][]schema.RequestRecord, o Options) *Comp
 	for i, r := range runs {
 		c.Runs = append(c.Runs, runInfo(r, i < len(reqs) && len(reqs[i]) > 0))
 		if i < len(reqs) {
-			samples[i] = indexRecords(r, reqs[i], o)
+			samples[i] = indexRecords(r, reqs[i])
 		}
 	}
-	keys, byKey := matchStages(runs, o)
-	for _, k := range keys {
-		res := byKey[k]
-		if present(res) < 2 || res[0] == nil {
-			c.Unmatched = append(c.Unmatched, k)
-			continue
-		}
-		c.Stages = append(c.Stages, compareStage(k, res, runs, samples, o))
+	m := matchRuns(runs, o.Match)
+	for _, g := range m.groups {
+		c.Stages = append(c.Stages, compareStage(g, runs, samples, o))
 	}
+	c.Unmatched, c.MatchNotes = m.unmatched, m.notes
 	return c
 }
 
@@ -149,56 +156,15 @@ func runInfo(r *schema.Run, records bool) RunInfo {
 		Started: r.StartedAt.UTC().Format("2006-01-02 15:04 UTC"), Records: records}
 }
 
-func present(res []*schema.StageResult) int {
-	n := 0
-	for _, r := range res {
-		if r != nil {
-			n++
-		}
-	}
-	return n
-}
-
-// stageKey names a stage level independently of the run (repeats share a key).
-func stageKey(st *schema.StageResult, o Options) string {
-	if o.IgnoreNames {
-		return format.Level(st)
-	}
-	return st.Stage + "/" + st.Profile + "/" + format.Level(st)
-}
-
-// matchStages lists keys in the baseline's order, then keys only later runs have.
-func matchStages(runs []*schema.Run, o Options) ([]string, map[string][]*schema.StageResult) {
-	var keys []string
-	byKey := map[string][]*schema.StageResult{}
-	for i, r := range runs {
-		for j := range r.Stages {
-			st := &r.Stages[j]
-			k := stageKey(st, o)
-			if byKey[k] == nil {
-				byKey[k] = make([]*schema.StageResult, len(runs))
-				keys = append(keys, k)
-			}
-			if byKey[k][i] == nil { // first repeat stands for the level; repeat summaries carry the rest
-				byKey[k][i] = st
-			}
-		}
-	}
-	return keys, byKey
-}
-
-func compareStage(key string, res []*schema.StageResult, runs []*schema.Run, samples []recordIndex, o Options) StageComparison {
-	base := res[0]
-	sc := StageComparison{Key: key, Stage: base.Stage, Profile: base.Profile, Level: format.Level(base),
-		LevelValue: format.LevelValue(base), Results: res}
-	if o.IgnoreNames {
-		sc.Stage, sc.Profile = "", ""
-	}
+func compareStage(g matched, runs []*schema.Run, samples []recordIndex, o Options) StageComparison {
+	res, base := g.res, g.res[0]
+	sc := StageComparison{Key: g.displayKey(), Stage: base.Stage, Profile: base.Profile, Level: format.Level(base),
+		LevelValue: format.LevelValue(base), Results: res, Names: g.keys, PairedBy: g.by}
 	for ci := 1; ci < len(res); ci++ {
 		if res[ci] == nil {
 			continue
 		}
-		cis := bootstrapStage(samples[0][key], samples[ci][key], o)
+		cis := bootstrapStage(samples[0][g.keys[0]], samples[ci][g.keys[ci]], o)
 		for _, m := range Metrics {
 			sc.Deltas = append(sc.Deltas, compareMetric(m, ci, res, runs, cis, o))
 		}

@@ -78,6 +78,7 @@ func summaryLines(c *Comparison) []string {
 	out = append(out, fmt.Sprintf("noise: %d bootstrap resamples at %.0f%% confidence (seed %d); changes under %s are not called",
 		c.Options.Resamples, c.Options.Confidence*100, c.Options.Seed, strings.TrimPrefix(format.Pct(c.Options.MinRelative), "+")))
 	out = append(out, notMeasuredLines(c)...)
+	out = append(out, pairingLines(c)...)
 	if len(c.Unmatched) > 0 {
 		out = append(out, "not in every run (not compared): "+strings.Join(c.Unmatched, ", "))
 	}

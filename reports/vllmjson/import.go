@@ -2,6 +2,7 @@ package vllmjson
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -21,10 +22,6 @@ const (
 	ImportSource  = "vllm-import"
 )
 
-// maxImportSize bounds what Import reads; a vLLM result without
-// --save-detailed is a few kilobytes.
-const maxImportSize = 64 << 20
-
 // maxImportPercentiles bounds the percentiles kept per distribution
 // (schema.KeepPercentiles); the rest are dropped with a note in the run, so
 // a file with 200 000 percentile keys (maxImportSize bounds the keys) makes
@@ -38,29 +35,65 @@ const maxDurationS = 365 * 24 * 3600
 // Import converts a `vllm bench serve --save-result` file into a one-stage
 // schema.Run (Source "vllm-import") that the reports and compare accept. name
 // becomes the run name (typically the file name). Unknown keys are ignored;
-// a known key with the wrong type is an error naming the key.
-func Import(r io.Reader, name string) (*schema.Run, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxImportSize+1))
+// a known key with the wrong type is an error naming the key. When the
+// file has vLLM's per-request arrays, the stage's distributions are
+// computed over them (see File.Records); Import discards the records
+// themselves, ImportFiles keeps them.
+func Import(r io.ReaderAt, name string) (*schema.Run, error) {
+	f, err := Open(r, name)
 	if err != nil {
-		return nil, fmt.Errorf("read vllm result %q: %w", name, err)
+		return nil, err
 	}
-	if len(raw) > maxImportSize {
-		return nil, fmt.Errorf("vllm result %q is larger than %d MiB", name, maxImportSize>>20)
+	if err := f.Records(nil); err != nil {
+		return nil, err
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, fmt.Errorf("vllm result %q is not a JSON object: %w", name, err)
+	return f.Run(), nil
+}
+
+// File is one vLLM result file being imported: Open reads its summary,
+// Records its per-request arrays, Run returns the result.
+type File struct {
+	name string
+	r    io.ReaderAt
+	scan *scanned
+	run  *schema.Run
+}
+
+// Open reads the summary of the vLLM result file r (its first pass; see
+// scan.go): the stage level, its metrics as the file states them, and
+// where the per-request arrays are.
+func Open(r io.ReaderAt, name string) (*File, error) {
+	s, err := scan(r)
+	var notObject *notObjectError
+	switch {
+	case errors.As(err, &notObject):
+		return nil, fmt.Errorf("vllm result %q is %w", name, err)
+	case err != nil:
+		return nil, fmt.Errorf("vllm result %q: %w", name, err)
 	}
-	d := decoder{obj: obj}
-	st := d.stage()
-	run := d.run(name, st)
+	d := decoder{obj: s.obj}
+	run := d.run(name, d.stage())
 	if d.err != nil {
 		return nil, fmt.Errorf("vllm result %q: %w", name, d.err)
 	}
-	if _, ok := obj["completed"]; !ok {
+	if _, ok := s.obj["completed"]; !ok {
 		return nil, fmt.Errorf("vllm result %q has no \"completed\" key: is it a vllm bench serve --save-result file?", name)
 	}
-	return run, nil
+	return &File{name: name, r: r, scan: s, run: run}, nil
+}
+
+// Stage is the stage level the file holds. Its ID is the one the records
+// carry: a caller that merges files changes it before Records.
+func (f *File) Stage() *schema.StageResult { return &f.run.Stages[0] }
+
+// Run is the imported run: the stage, the server and the notes.
+func (f *File) Run() *schema.Run { return f.run }
+
+// note adds a note of the import to the run.
+func (f *File) note(n ...string) {
+	for _, s := range n {
+		f.run.Notes = append(f.run.Notes, "vllm import: "+s)
+	}
 }
 
 // decoder reads typed values out of the object and keeps the first error.
@@ -142,6 +175,9 @@ func (d *decoder) stage() schema.StageResult {
 	}
 	if r := d.num("request_rate"); !math.IsNaN(r) && !math.IsInf(r, 0) && r > 0 {
 		st.Rate, st.Distribution = r, schema.DistPoisson
+		if st.Burstiness != 0 && st.Burstiness != 1 {
+			st.Distribution = schema.DistGamma // vLLM: gamma arrivals unless burstiness is 1
+		}
 	}
 	st.Concurrency = int(min(d.count("max_concurrency"), 1<<31-1))
 	st.PlannedRequests = int(min(d.count("num_prompts"), 1<<31-1))
@@ -164,6 +200,10 @@ func stageID(st *schema.StageResult) string {
 	return fmt.Sprintf("%s/%s/c%d", st.Stage, st.Profile, st.Concurrency)
 }
 
+// goodputKeys name the goodput: vLLM up to v0.8.x wrote it with a trailing
+// colon ("request_goodput:"), later versions without.
+var goodputKeys = []string{"request_goodput", "request_goodput:"}
+
 func (d *decoder) metrics(completed, failed int) schema.Metrics {
 	m := schema.Metrics{
 		Sent: completed + failed, Completed: completed, Failed: failed,
@@ -180,8 +220,11 @@ func (d *decoder) metrics(completed, failed int) schema.Metrics {
 		m.ErrorRate = float64(failed) / float64(m.Sent)
 	}
 	m.Goodput = m.RequestThroughput // vLLM: no --goodput means every request counts
-	if g := d.num("request_goodput"); !math.IsNaN(g) {
-		m.Goodput = finite(g)
+	for _, key := range goodputKeys {
+		if g := d.num(key); !math.IsNaN(g) {
+			m.Goodput = finite(g)
+			break
+		}
 	}
 	m.TTFT, m.TPOT = d.dist("ttft", completed), d.dist("tpot", completed)
 	m.ITL, m.E2EL = d.dist("itl", completed), d.dist("e2el", completed)

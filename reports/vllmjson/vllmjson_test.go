@@ -266,6 +266,8 @@ func FuzzImport(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"completed": 1e400}`))
+	f.Add([]byte(`{"completed": 2, "request_goodput:": 1.5, "max_concurrency": 2, "input_lens": [3, 4], "output_lens": [2, 0], ` +
+		`"ttfts": [0.1, 0.0], "itls": [[0.01], []], "latencies": [0.2, 0.0], "start_times": [5.5, 5.25], "errors": ["", "Bad Request"]}`))
 	f.Add([]byte(`{"completed": 3, "p_ttft_ms": 1, "p99.9.9_itl_ms": 2, "pNaN_tpot_ms": 3, "request_rate": "INF"}`))
 	f.Fuzz(func(t *testing.T, in []byte) {
 		run, err := Import(bytes.NewReader(in), "fuzz.json")
