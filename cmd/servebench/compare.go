@@ -30,6 +30,7 @@ func compareCommand() *cli.Command {
 				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
 			&cli.StringFlag{Name: "match", Value: string(compare.MatchAuto),
 				Usage: "how stage levels pair across runs: `HOW` is auto (by name, then by load where names differ), names, or level (by load alone)"},
+			&cli.BoolFlag{Name: "ignore-names", Usage: "the same as --match level (kept for scripts written before --match)"},
 			&cli.BoolFlag{Name: "allow-no-match", Usage: "exit 0 when no stage level matched (by default that is an error, exit 2: a gate that compared nothing must not pass)"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
 		},
@@ -111,6 +112,12 @@ func compareOptions(c *cli.Context) (compare.Options, error) {
 		return compare.Options{}, usagef("--confidence: want a level between 0.5 and 0.999, got %g", conf)
 	}
 	match := compare.Match(c.String("match"))
+	if c.Bool("ignore-names") {
+		if c.IsSet("match") && match != compare.MatchLevel {
+			return compare.Options{}, usagef("--ignore-names means --match level; it cannot be combined with --match %s", match)
+		}
+		match = compare.MatchLevel
+	}
 	if !slices.Contains(compare.Matches, match) {
 		return compare.Options{}, usagef("--match: want one of %s, got %q", matchWords(), match)
 	}
