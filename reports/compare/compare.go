@@ -164,7 +164,11 @@ func stageKey(st *schema.StageResult, o Options) string {
 	if o.IgnoreNames {
 		return format.Level(st)
 	}
-	return st.Stage + "/" + st.Profile + "/" + format.Level(st)
+	key := st.Stage + "/" + st.Profile + "/" + format.Level(st)
+	if st.Variant != "" { // a matrix variant matches the same variant
+		key = st.Variant + "/" + key
+	}
+	return key
 }
 
 // matchStages lists keys in the baseline's order, then keys only later runs have.
