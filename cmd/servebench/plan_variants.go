@@ -52,3 +52,11 @@ func serverLine(s schema.Server) string {
 	b := s.Builtin
 	return fmt.Sprintf("builtin max_num_seqs=%d decode_step=%s kv_cache_tokens=%d", b.MaxNumSeqs, b.DecodeStep, b.KVCacheTokens)
 }
+
+// variantCount is " (4 variants)" for a matrix scenario, "" otherwise.
+func variantCount(sc *schema.Scenario) string {
+	if sc.Matrix == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%d variants, each checked)", len(sc.Variants()))
+}
