@@ -39,13 +39,13 @@ func TestMatrixScenarioAnswersInEveryReport(t *testing.T) {
 	for _, st := range run.Stages {
 		peak[st.Variant] = max(peak[st.Variant], st.Metrics.OutputThroughput)
 	}
-	for _, step := range []string{"2ms", "4ms"} {
+	for _, step := range []string{"5ms", "10ms"} {
 		big, small := "max_num_seqs16-decode_step"+step, "max_num_seqs4-decode_step"+step
 		if !(peak[big] > peak[small]) {
 			t.Errorf("run.json: peak output %s %.0f tok/s, %s %.0f tok/s: the larger batch must saturate higher", big, peak[big], small, peak[small])
 		}
 	}
-	winner := "max_num_seqs16-decode_step2ms"
+	winner := "max_num_seqs16-decode_step5ms"
 	if peak[winner] < slices.Max(mapValues(peak)) {
 		t.Errorf("run.json: %s does not have the highest saturation throughput: %v", winner, peak)
 	}
@@ -176,8 +176,8 @@ func TestPlanAndValidateListTheVariants(t *testing.T) {
 	if code != ExitOK {
 		t.Fatalf("plan: exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"4 variants, each on its own server", "max_num_seqs16-decode_step2ms",
-		"builtin max_num_seqs=16 decode_step=2ms", "max_num_seqs4-decode_step4ms/sweep/short/c16", "12 steps"} {
+	for _, want := range []string{"4 variants, each on its own server", "max_num_seqs16-decode_step5ms",
+		"builtin max_num_seqs=16 decode_step=5ms", "max_num_seqs4-decode_step10ms/sweep/short/c16", "12 steps"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan lacks %q:\n%s", want, out)
 		}
