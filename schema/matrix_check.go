@@ -41,6 +41,13 @@ func validateDocument(ctx context.Context, r *reporter, tree map[string]any, sc 
 			return
 		}
 		d := x.build(spec, picks)
+		if len(d.name) > maxVariantName {
+			if sound {
+				r.errorf("matrix", "variant name %q is longer than %d characters (it names a file): give the variants shorter names or the axes shorter values", d.name, maxVariantName)
+				sound = false
+			}
+			return
+		}
 		if names[d.name] {
 			if sound { // else a problem already reported made the names collide
 				r.errorf("matrix", "two variants are named %q: give the variants or the axis values distinct names", d.name)
@@ -89,6 +96,10 @@ var (
 
 // maxNameLen bounds a variant's own name; names appear in every step ID.
 const maxNameLen = 64
+
+// maxVariantName bounds a variant's whole name, axis values included: it
+// is part of a file name (server-NAME.log), which may have 255 bytes.
+const maxVariantName = 200
 
 // checkMatrix checks what belongs to the matrix itself: axis and variant
 // names, unused axes, and the size of the expansion. sound is false when
