@@ -62,12 +62,12 @@ func NewPlan(sc *schema.Scenario) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.Variants = vs
 	for _, v := range vs {
 		vsc := v.Scenario
 		if err := checkComplete(vsc); err != nil {
 			return nil, err
 		}
-		p.Variants = append(p.Variants, v)
 		for i := range vsc.Stages {
 			st := &vsc.Stages[i]
 			for _, name := range st.Profile {

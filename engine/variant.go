@@ -34,10 +34,19 @@ func planVariants(sc *schema.Scenario) ([]*Variant, error) {
 	return out, nil
 }
 
+// name is the variant's name: "" without a matrix, or for a step built
+// by hand without a variant.
+func (v *Variant) name() string {
+	if v == nil {
+		return ""
+	}
+	return v.Name
+}
+
 // stepID puts the variant's name in front of a step ID
 // ("tp2-seqs128/sweep/safe/c8"), so IDs stay unique across variants.
 func (v *Variant) stepID(id string) string {
-	if v.Name == "" {
+	if v.name() == "" {
 		return id
 	}
 	return v.Name + "/" + id

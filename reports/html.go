@@ -57,6 +57,7 @@ type htmlPage struct {
 	Status      []string
 	Groups      []chartGroup
 	Variants    []variantTable
+	VariantLog  string // how each variant ended, failed ones with their log tails
 	Header      []string
 	Rows        []htmlRow
 	Thresholds  []thresholdRow
@@ -122,6 +123,7 @@ func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 		Status:      statusLines(run),
 		Groups:      groups,
 		Variants:    variantTables(run),
+		VariantLog:  strings.Join(format.Lines(variantLines(run)), "\n"),
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),

@@ -163,6 +163,19 @@ stages:
 	if !strings.Contains(out, "sim: completed") || !strings.Contains(out, "oom: failed") {
 		t.Errorf("the summary does not say how each variant ended:\n%s", out)
 	}
+	dirs, _ := filepath.Glob(filepath.Join(results, "broken-variant", "*"))
+	if len(dirs) != 1 {
+		t.Fatalf("run directories %v", dirs)
+	}
+	for _, f := range []string{"report.md", "report.html"} {
+		if b, _ := os.ReadFile(filepath.Join(dirs[0], f)); !strings.Contains(string(b), "CUDA out of memory") {
+			t.Errorf("%s does not show the failed variant's log tail", f)
+		}
+	}
+	run, err := schema.ReadRun(dirs[0])
+	if err != nil || len(run.Variants) != 2 || run.Variants[1].Status != schema.StatusFailed || len(run.Stages) != 1 {
+		t.Errorf("run.json: %v, variants %+v, %d stages", err, run.Variants, len(run.Stages))
+	}
 }
 
 // TestPlanAndValidateListTheVariants: validate says how many variants it
