@@ -275,3 +275,44 @@ func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// TestMatrixCapacitySearchPerVariant: every variant runs its own capacity
+// search, recorded with its name, its probes among its own levels.
+func TestMatrixCapacitySearchPerVariant(t *testing.T) {
+	sc := scenario(t, `
+version: 1
+name: capacity
+server:
+  builtin: {decode_step: 1ms, decode_per_seq: 10us, prefill_per_token: 1us}
+profiles:
+  tiny: {input: 16, output: 4}
+matrix:
+  axes:
+    server.builtin.max_num_seqs: [1, 4]
+stages:
+  - name: cap
+    profile: tiny
+    search: {concurrency: {from: 1, to: 4}, max_probes: 3}
+    requests: 4
+thresholds:
+  - expr: error_rate == 0
+`)
+	run, _, err := execute(t, context.Background(), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(run.Capacity) != 2 {
+		t.Fatalf("%d capacity answers, want one per variant", len(run.Capacity))
+	}
+	for i, c := range run.Capacity {
+		want := []string{"max_num_seqs1", "max_num_seqs4"}[i]
+		if c.Variant != want || len(c.Probes) == 0 {
+			t.Fatalf("answer %d: variant %q, %d probes", i, c.Variant, len(c.Probes))
+		}
+		for _, p := range c.Probes {
+			if !strings.HasPrefix(p.StageID, want+"/cap/tiny/c") {
+				t.Errorf("variant %s: probe %s is not one of its levels", want, p.StageID)
+			}
+		}
+	}
+}

@@ -174,3 +174,23 @@ func TestNoMatrixIsOneVariant(t *testing.T) {
 		t.Errorf("variants %+v", vs)
 	}
 }
+
+// TestCapacityIsPerVariant: a threshold on capacity.* reads the answer of
+// its own variant's search, never another variant's.
+func TestCapacityIsPerVariant(t *testing.T) {
+	sc := loadString(t, "version: 1\nstages: [{name: s, concurrency: 1, requests: 1}]\nthresholds: [{expr: capacity.concurrency >= 8}]\n")
+	ths, err := CompileThresholds(sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := &Run{Capacity: []CapacityResult{
+		{Stage: "cap", Variant: "small", Dimension: "concurrency", Found: true, Value: 4},
+		{Stage: "cap", Variant: "big", Dimension: "concurrency", Found: true, Value: 16},
+	}}
+	for variant, want := range map[string]bool{"small": false, "big": true} {
+		res, _ := ths[0].Evaluate(&StageResult{Stage: "cap", Variant: variant}, run)
+		if res.Passed != want || res.Values["capacity.concurrency"] != map[string]float64{"small": 4, "big": 16}[variant] {
+			t.Errorf("variant %s: %+v", variant, res)
+		}
+	}
+}
