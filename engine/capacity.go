@@ -62,7 +62,7 @@ func probeStep(step Step, dim string, level float64) Step {
 	} else {
 		s.Rate = level
 	}
-	s.ID = StepID(step.Stage.Name, step.Profile, s.Concurrency, s.Rate, 0, false) + "~probe"
+	s.ID = step.Variant.stepID(StepID(step.Stage.Name, step.Profile, s.Concurrency, s.Rate, 0, false)) + "~probe"
 	return s
 }
 
@@ -84,12 +84,13 @@ func outcome(st *schema.StageResult) search.Outcome {
 
 func (r *recorder) recordCapacity(step Step, dim string, o search.Options, res search.Result, ids map[float64]string) {
 	c := schema.CapacityResult{Stage: step.Stage.Name, Dimension: dim, Found: res.Found, Value: res.Best,
-		FirstFailing: res.FirstFailing, FailedThreshold: res.FailedThreshold, Resolution: o.Resolution}
+		FirstFailing: res.FirstFailing, FailedThreshold: res.FailedThreshold, Resolution: o.Resolution,
+		Variant: step.Variant.name()}
 	for _, p := range res.Probes {
 		c.Probes = append(c.Probes, schema.Probe{Level: p.Level, Passed: p.Passed, StageID: ids[p.Level]})
 	}
 	r.run.Capacity = append(r.run.Capacity, c)
-	if n := capacityNote(step.Stage.Name, dim, o, res); n != "" {
+	if n := capacityNote(step.Variant.stepID(step.Stage.Name), dim, o, res); n != "" {
 		r.note(n)
 	}
 	if st := r.stageByID(ids[answerLevel(res)]); st != nil {

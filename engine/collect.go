@@ -96,6 +96,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 	res := &f.res
 	*rec = schema.RequestRecord{
 		Stage:           r.step.ID,
+		Variant:         r.step.Variant.name(),
 		Index:           f.ticket.Index,
 		Warmup:          f.ticket.Warmup,
 		StartMS:         ms(res.Start.Sub(r.start)),
@@ -132,7 +133,7 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 		lag = schema.Dist{} // a closed loop has no schedule to lag behind
 	}
 	st := &schema.StageResult{
-		ID: step.ID, Stage: step.Stage.Name, Profile: step.Profile,
+		ID: step.ID, Variant: step.Variant.name(), Stage: step.Stage.Name, Profile: step.Profile,
 		InputLen: step.Lengths.Input, OutputLen: step.Lengths.Output,
 		Concurrency: step.Concurrency, Rate: step.Rate, Repeat: step.Repeat,
 		PlannedRequests: step.Requests, PlannedDuration: schema.Duration(step.Duration),

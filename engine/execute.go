@@ -41,6 +41,9 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 	// whoever loaded the scenario.
 	redact.Add(sc.SecretValues()...)
 	redact.AddURL(sc.Server.URL)
+	for _, v := range o.Plan.Variants {
+		redact.AddURL(v.Scenario.Server.URL)
+	}
 	logf := func(string, ...any) {}
 	if o.Logf != nil {
 		// Lifecycle lines quote servers and URLs: through the funnel.
@@ -50,15 +53,17 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	runErr := runAll(ctx, o, rec, logf)
+	runErr := runVariants(ctx, o, rec, logf)
 	return rec.run, rec.dir, rec.close(runErr)
 }
 
-// runAll opens the session and runs the steps. The server is stopped on
-// every way out, panics included.
-func runAll(ctx context.Context, o Options, rec *recorder, logf func(string, ...any)) (err error) {
-	sess, op, err := openSession(ctx, o.Plan, rec.dir, o.FollowServerLog, logf)
-	rec.opened(op)
+// runAll opens the session of one variant and runs its steps, which start
+// at index first of the plan. The server is stopped on every way out,
+// panics included.
+func runAll(ctx context.Context, o Options, rec *recorder, v *Variant, steps []Step, first int, logf func(string, ...any)) (err error) {
+	sc := v.Scenario
+	sess, op, err := openSession(ctx, sc, steps, rec.dir, o.FollowServerLog, logf)
+	rec.opened(v, op)
 	if err != nil {
 		return err
 	}
@@ -68,11 +73,10 @@ func runAll(ctx context.Context, o Options, rec *recorder, logf func(string, ...
 			err = runError(fmt.Errorf("internal error in a stage: %v", p))
 		}
 	}()
-	sc := o.Plan.Scenario
 	r := &stepRunner{sess: sess, lines: rec.lines, obs: observer(o.Observer), percentiles: sc.Report.Percentiles, slo: sc.SLO}
 	total := len(o.Plan.Steps)
-	for i, step := range o.Plan.Steps {
-		if err := runPlanned(ctx, r, rec, step, i, total); err != nil {
+	for i, step := range steps {
+		if err := runPlanned(ctx, r, rec, step, first+i, total); err != nil {
 			return err
 		}
 		if err := rec.stopIfUnsaved(); err != nil {

@@ -18,7 +18,8 @@ import (
 // "sim" helper serves the simulator and exits with status 1 after a number
 // of requests.
 func TestMain(m *testing.M) {
-	testexec.Main(m, map[string]testexec.Helper{"sim": serveSimChild, "execute": executeChild})
+	testexec.Main(m, map[string]testexec.Helper{"sim": serveSimChild, "execute": executeChild,
+		"matrixsim": serveMatrixChild, "crash": crashChild})
 }
 
 // serveSimChild serves the simulator on 127.0.0.1:args[0] and exits after

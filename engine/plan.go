@@ -25,6 +25,9 @@ import (
 // search stays one step per profile; its probes are decided at run time.
 type Plan struct {
 	Scenario *schema.Scenario
+	// Variants are the server configurations in the order they run: one
+	// per matrix variant, or one unnamed without a matrix (variant.go).
+	Variants []*Variant
 	Steps    []Step
 }
 
@@ -40,6 +43,8 @@ type Step struct {
 	Requests    int
 	Duration    time.Duration
 	Warmup      int
+	// Variant is the server configuration the step runs against.
+	Variant *Variant
 }
 
 // IsSearch reports whether the step is a capacity search rather than a level.
@@ -52,26 +57,34 @@ func (s Step) OpenLoop() bool { return s.Rate > 0 }
 // should have rejected or filled in (an unknown profile, a setting without
 // its default), so a hand-built scenario cannot slip through.
 func NewPlan(sc *schema.Scenario) (*Plan, error) {
-	if err := checkComplete(sc); err != nil {
+	p := &Plan{Scenario: sc}
+	vs, err := planVariants(sc)
+	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Scenario: sc}
-	for i := range sc.Stages {
-		st := &sc.Stages[i]
-		for _, name := range st.Profile {
-			prof, ok := sc.ProfileFor(name)
-			if !ok {
-				return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
+	p.Variants = vs
+	for _, v := range vs {
+		vsc := v.Scenario
+		if err := checkComplete(vsc); err != nil {
+			return nil, err
+		}
+		for i := range vsc.Stages {
+			st := &vsc.Stages[i]
+			for _, name := range st.Profile {
+				prof, ok := vsc.ProfileFor(name)
+				if !ok {
+					return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
+				}
+				p.Steps = append(p.Steps, expandStage(v, st, name, prof)...)
 			}
-			p.Steps = append(p.Steps, expandStage(st, name, prof)...)
 		}
 	}
 	return p, nil
 }
 
-func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
+func expandStage(v *Variant, st *schema.Stage, profile string, prof schema.Profile) []Step {
 	base := Step{Stage: st, Profile: profile, Lengths: prof, Requests: st.Requests,
-		Duration: st.Duration.D(), Warmup: st.Warmup}
+		Duration: st.Duration.D(), Warmup: st.Warmup, Variant: v}
 	var levels []Step
 	switch {
 	case st.Search != nil:
@@ -95,7 +108,7 @@ func expandStage(st *schema.Stage, profile string, prof schema.Profile) []Step {
 			if st.Repeat > 1 {
 				s.Repeat = r
 			}
-			s.ID = StepID(st.Name, profile, s.Concurrency, s.Rate, s.Repeat, st.Search != nil)
+			s.ID = v.stepID(StepID(st.Name, profile, s.Concurrency, s.Rate, s.Repeat, st.Search != nil))
 			out = append(out, s)
 		}
 	}

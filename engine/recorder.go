@@ -75,8 +75,12 @@ func newRun(sc *schema.Scenario, version string, start time.Time) *schema.Run {
 }
 
 // opened records what opening the session learned about the server, even
-// when it failed.
-func (r *recorder) opened(o opening) {
+// when it failed; a matrix variant's in its own record.
+func (r *recorder) opened(v *Variant, o opening) {
+	if v.Name != "" {
+		r.openedVariant(v, o)
+		return
+	}
 	r.run.Server = o.info
 	for _, n := range o.notes {
 		r.note(n)
@@ -103,6 +107,11 @@ func (r *recorder) addLevel(step Step, st *schema.StageResult) {
 // add records a finished stage and saves the run right away.
 func (r *recorder) add(st *schema.StageResult) {
 	r.run.Stages = append(r.run.Stages, *st)
+	r.saveNow()
+}
+
+// saveNow saves the run; the first failure stops the run at the next step.
+func (r *recorder) saveNow() {
 	if err := r.save(); err != nil {
 		if r.saveErr == nil {
 			r.saveErr = err

@@ -50,8 +50,7 @@ const stopGrace = 10 * time.Second
 // openSession starts (or reaches) the server and checks it against every
 // step before any measured request: the model is served, every profile
 // fits, one request streams. On error the server is already stopped.
-func openSession(ctx context.Context, p *Plan, dir string, follow io.Writer, logf func(string, ...any)) (*session, opening, error) {
-	sc := p.Scenario
+func openSession(ctx context.Context, sc *schema.Scenario, steps []Step, dir string, follow io.Writer, logf func(string, ...any)) (*session, opening, error) {
 	s := newSession(sc)
 	var op opening
 	h, err := server.Start(ctx, serverOptions(sc, dir, follow, logf))
@@ -63,7 +62,7 @@ func openSession(ctx context.Context, p *Plan, dir string, follow io.Writer, log
 	}
 	s.handle, s.url = h, h.URL()
 	op.info = h.Info()
-	if err := s.preflight(ctx, p, &op); err != nil {
+	if err := s.preflight(ctx, sc, steps, &op); err != nil {
 		s.close(logf)
 		return nil, op, err
 	}
@@ -85,10 +84,9 @@ func serverOptions(sc *schema.Scenario, dir string, follow io.Writer, logf func(
 
 // preflight runs server.Preflight with the probe request and keeps what it
 // learned.
-func (s *session) preflight(ctx context.Context, p *Plan, op *opening) error {
-	sc := p.Scenario
+func (s *session) preflight(ctx context.Context, sc *schema.Scenario, steps []Step, op *opening) error {
 	var checks []server.Check
-	for _, st := range p.Steps {
+	for _, st := range steps {
 		checks = append(checks, server.Check{Stage: st.Stage.Name, Profile: st.Profile, P: st.Lengths})
 	}
 	probe := func(ctx context.Context, model string) error {

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"io"
+	"strconv"
 	"testing"
 
 	"github.com/servebench/servebench/schema"
@@ -42,5 +43,34 @@ func BenchmarkHTMLManyPercentiles(b *testing.B) {
 		if err := HTML(io.Discard, run); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// matrixRunWith is the matrix fixture with n measured requests per level.
+func matrixRunWith(n int) (*schema.Run, []schema.RequestRecord) {
+	run, _ := matrixRun()
+	var recs []schema.RequestRecord
+	for i := range run.Stages {
+		run.Stages[i].PlannedRequests = n
+		recs = append(recs, levelRecords(&run.Stages[i])...)
+	}
+	return run, recs
+}
+
+// BenchmarkHTMLMatrixRequests renders a matrix run's page with its
+// per-level charts from 1 000 and from 100 000 requests per level: the
+// charts read a bounded sample, so memory must not grow with the requests
+// (compare B/op of the two).
+func BenchmarkHTMLMatrixRequests(b *testing.B) {
+	for _, n := range []int{1_000, 100_000} {
+		run, recs := matrixRunWith(n)
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := HTMLWith(io.Discard, run, recordsOf(recs)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

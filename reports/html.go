@@ -30,8 +30,12 @@ var pageTemplate = template.Must(template.New("report").Parse(pageSource))
 // control bytes alone (a browser ignores them, a terminal running `cat`
 // does not), so the page passes the funnel with control bytes escaped:
 // htmlSafe.
-func HTML(w io.Writer, run *schema.Run) error {
-	page, err := newHTMLPage(run)
+func HTML(w io.Writer, run *schema.Run) error { return HTMLWith(w, run, nil) }
+
+// HTMLWith is HTML with the run's request records, which the per-level
+// timelines and latency CDFs are drawn from (html_decision.go).
+func HTMLWith(w io.Writer, run *schema.Run, reqs Requests) error {
+	page, err := newHTMLPage(run, reqs)
 	if err != nil {
 		return err
 	}
@@ -52,6 +56,8 @@ type htmlPage struct {
 	StatusClass string
 	Status      []string
 	Groups      []chartGroup
+	Variants    []variantTable
+	VariantLog  string // how each variant ended, failed ones with their log tails
 	Header      []string
 	Rows        []htmlRow
 	Thresholds  []thresholdRow
@@ -104,21 +110,24 @@ type failureRow struct {
 	Stage, Kind, Status, Count, Example string
 }
 
-func newHTMLPage(run *schema.Run) (*htmlPage, error) {
+func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 	scenario, err := scenarioText(run)
 	if err != nil {
 		return nil, err
 	}
+	groups, notes := pageCharts(run, reqs)
 	p := &htmlPage{
 		Title:       "servebench: " + run.Name,
 		Head:        runHead(run),
 		StatusClass: statusClass(run),
 		Status:      statusLines(run),
-		Groups:      htmlCharts(run),
+		Groups:      groups,
+		Variants:    variantTables(run),
+		VariantLog:  strings.Join(format.Lines(variantLines(run)), "\n"),
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
-		Warnings:    warningLines(run),
+		Warnings:    append(warningLines(run), notes...),
 		Scenario:    scenario,
 		Environment: environment(run),
 		Generated:   run.EndedAt.UTC().Format(time.RFC3339),

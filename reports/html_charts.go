@@ -51,14 +51,15 @@ func groupStages(run *schema.Run) []*stageGroup {
 			byName[st.Stage] = g
 			groups = append(groups, g)
 		}
-		key := [2]string{st.Profile, format.Level(st)}
+		series := seriesOf(st)
+		key := [2]string{series, format.Level(st)}
 		if g.at[key] != nil {
 			continue
 		}
 		g.at[key] = st
-		if !g.profiles[st.Profile] {
-			g.profiles[st.Profile] = true
-			g.Profiles = append(g.Profiles, st.Profile)
+		if !g.profiles[series] {
+			g.profiles[series] = true
+			g.Profiles = append(g.Profiles, series)
 		}
 		if !g.levels[key[1]] {
 			g.levels[key[1]] = true

@@ -56,7 +56,7 @@ func TestHTMLSelfContained(t *testing.T) {
 	if n := strings.Count(out, "<svg"); n < 10 {
 		t.Errorf("html report has %d inline svg charts, want at least 10", n)
 	}
-	for _, want := range []string{"server ratio", "kv_cache_usage", "profiles compared", "TTFT percentiles", `id="thresholds"`, `id="failures"`, "CUDA out of memory"} {
+	for _, want := range []string{"server metrics over the stage", "kv_cache_usage (%)", "profiles compared", "TTFT percentiles", `id="thresholds"`, `id="failures"`, "CUDA out of memory"} {
 		if !strings.Contains(strings.ToLower(out), strings.ToLower(want)) {
 			t.Errorf("html report lacks %q", want)
 		}

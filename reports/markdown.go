@@ -24,6 +24,7 @@ func Markdown(w io.Writer, run *schema.Run) error {
 		b.WriteString(format.Markdown(l) + "  \n")
 	}
 	b.WriteString("\n" + mdStageTable(run) + "\n")
+	b.WriteString(mdVariantTables(run))
 	for _, s := range sections(run) {
 		b.WriteString("\n### " + s.Title + "\n\n")
 		for _, l := range s.Lines {

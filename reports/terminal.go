@@ -26,6 +26,7 @@ func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
 		b.WriteString(l + "\n")
 	}
 	b.WriteString("\n" + stageTable(run, pal).Render() + "\n")
+	b.WriteString(termVariantTables(run, pal))
 	for _, s := range sections(run) {
 		b.WriteString("\n" + pal.bold(s.Title) + "\n")
 		for _, l := range s.Lines {

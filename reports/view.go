@@ -32,8 +32,12 @@ func stageCells(st *schema.StageResult, mark func(bool) string) []string {
 	if st.Repeat > 0 {
 		level += " #" + strconv.Itoa(st.Repeat) // repeats of one level stay distinguishable
 	}
+	stage := st.Stage
+	if st.Variant != "" {
+		stage = st.Variant + "/" + stage // rows of a matrix run stay apart
+	}
 	return []string{
-		format.Line(st.Stage), format.Line(st.Profile), level, countsCell(m),
+		format.Line(stage), format.Line(st.Profile), level, countsCell(m),
 		format.Num(m.RequestThroughput), format.Num(m.OutputThroughput),
 		format.DistStat(m.TTFT, "p50"), format.DistStat(m.TTFT, "p99"),
 		format.DistStat(m.TPOT, "p50"), format.DistStat(m.TPOT, "p99"),
@@ -114,6 +118,7 @@ func orDash(s string) string {
 // lines quote error bodies, server logs, names and notes from outside.
 func sections(run *schema.Run) []section {
 	all := []section{
+		{"Variants", variantLines(run)},
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
 		{"Repeats", repeatLines(run)},

@@ -48,8 +48,12 @@ func expandEnv(s string, env func(string) (string, bool), limit int) (string, er
 	return b.String(), nil
 }
 
-// lookupRef resolves the inside of one ${...}.
+// lookupRef resolves the inside of one ${...}. A matrix placeholder,
+// ${matrix.NAME}, is kept for the matrix to substitute (matrix_expand.go).
 func lookupRef(ref string, env func(string) (string, bool)) (string, error) {
+	if strings.HasPrefix(ref, "matrix.") {
+		return "${" + ref + "}", nil
+	}
 	name, def, hasDef := strings.Cut(ref, ":-")
 	if !validEnvName(name) {
 		return "", fmt.Errorf("invalid variable reference ${%s}: use ${NAME} or ${NAME:-default}", ref)

@@ -41,6 +41,7 @@ var requiredFields = map[string][]string{
 	"Docker":      {"image"},
 	"Profile":     {"input", "output"},
 	"SearchRange": {"from", "to"},
+	"VariantSpec": {"name"},
 }
 
 // GenerateJSONSchema reflects the scenario types into a JSON Schema; srcDir
@@ -68,7 +69,7 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 	setEnum(s, "API", "endpoint", EndpointCompletions, EndpointChat)
 	setEnum(s, "API", "prompt", PromptAuto, PromptTokens, PromptText)
 	setEnum(s, "Stage", "distribution", DistPoisson, DistConstant, DistGamma)
-	setEnum(s, "Report", "formats", FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatVLLM)
+	setEnum(s, "Report", "formats", FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatVLLM, FormatCSV)
 	setItems(s, "Faults", "error_status", &jsonschema.Schema{Type: "integer", Minimum: "400", Maximum: "599",
 		Title: "an HTTP error status from 400 to 599"})
 	setItems(s, "Report", "percentiles", &jsonschema.Schema{Type: "number", ExclusiveMinimum: "0", ExclusiveMaximum: "100",

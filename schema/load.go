@@ -98,7 +98,7 @@ func load(ctx context.Context, r *reporter, src []byte, env func(string) (string
 		return nil
 	}
 	ov.apply(r, tree)
-	checkShape(r, compiledShape().root, tree, "")
+	checkDocumentShape(r, tree)
 	r.structural = len(r.diags)
 	sc, err := decode(tree)
 	if err != nil {
@@ -108,7 +108,7 @@ func load(ctx context.Context, r *reporter, src []byte, env func(string) (string
 	sc.File = r.file
 	applyDefaults(sc, r.present)
 	if ctx.Err() == nil {
-		validate(sc, r)
+		validateDocument(ctx, r, tree, sc)
 	}
 	ov.selectStages(r, sc)
 	return sc

@@ -160,7 +160,7 @@ func (ov *Overrides) selectStages(r *reporter, sc *Scenario) {
 	if ov == nil || !ov.Stages.Set() {
 		return
 	}
-	var kept []Stage
+	var kept []int
 	names := stageNames(sc)
 	for _, n := range ov.Stages.Value {
 		i := slices.Index(names, n)
@@ -169,9 +169,9 @@ func (ov *Overrides) selectStages(r *reporter, sc *Scenario) {
 				Message: "no stage is named " + quote(n) + didYouMean(n, names) + "; the stages are " + strings.Join(names, ", ")})
 			continue
 		}
-		kept = append(kept, sc.Stages[i])
+		kept = append(kept, i)
 	}
-	sc.Stages = kept
+	sc.keepStages(kept)
 }
 
 func stageNames(sc *Scenario) []string {

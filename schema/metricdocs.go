@@ -173,7 +173,8 @@ func counter(name, doc string) metric {
 	return m
 }
 
-// capacity is the highest passing level of the run's capacity searches.
+// capacity is the highest passing level of the run's capacity searches
+// (of the stage's own matrix variant: each variant is searched apart).
 func capacity(dim string) func(source) float64 {
 	return func(s source) float64 {
 		if s.run == nil {
@@ -181,7 +182,7 @@ func capacity(dim string) func(source) float64 {
 		}
 		best := 0.0
 		for _, c := range s.run.Capacity {
-			if c.Found && c.Dimension == dim {
+			if c.Found && c.Dimension == dim && (s.st == nil || c.Variant == s.st.Variant) {
 				best = max(best, c.Value)
 			}
 		}
@@ -225,6 +226,12 @@ var metricTree = []metric{
 			return ""
 		}
 		return s.st.Stage
+	}},
+	{name: "variant", kind: kindString, doc: "matrix variant name (a string; empty without a matrix)", str: func(s source) string {
+		if s.st == nil {
+			return ""
+		}
+		return s.st.Variant
 	}},
 	group("client",
 		num("achieved_concurrency", "requests", "time-weighted mean of requests in flight", stage(func(s *StageResult) float64 { return s.Client.AchievedConcurrency })),

@@ -95,6 +95,9 @@ func (s *Scenario) SecretValues() []string {
 	for _, k := range s.Server.Secrets {
 		vals = append(vals, s.Server.Env[k])
 	}
+	for _, v := range s.variants { // a variant may set its own key or env
+		vals = append(vals, v.Scenario.SecretValues()...)
+	}
 	vals = slices.DeleteFunc(vals, func(v string) bool { return len(v) < minSecretLen })
 	// Longest first, so a secret that contains another is hidden whole.
 	slices.SortStableFunc(vals, func(a, b string) int { return len(b) - len(a) })
@@ -129,4 +132,7 @@ func urlPassword(raw string) string {
 func (s *Scenario) RegisterSecrets() {
 	redact.Add(s.SecretValues()...)
 	redact.AddURL(s.Server.URL)
+	for _, v := range s.variants {
+		redact.AddURL(v.Scenario.Server.URL)
+	}
 }

@@ -43,6 +43,10 @@ type Run struct {
 	Notes  []string `json:"notes,omitempty"`
 	// Source says where the run came from: "servebench" or "vllm-import".
 	Source string `json:"source,omitempty"`
+
+	// Variants are the server configurations of a matrix run, in the order
+	// they ran; empty without a matrix.
+	Variants []VariantResult `json:"variants,omitempty"`
 }
 
 // Tool identifies the program that wrote the run.
@@ -101,6 +105,9 @@ type StageResult struct {
 	Failures        []FailureCount    `json:"failures,omitempty"`
 	Thresholds      []ThresholdResult `json:"thresholds,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
+
+	// Variant is the matrix variant the level ran on ("" without a matrix).
+	Variant string `json:"variant,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -224,6 +231,9 @@ type RequestRecord struct {
 	// a stop at EOS, a length limit and a cut stream read differently.
 	FinishReason string          `json:"finish_reason,omitempty"`
 	Error        *RequestFailure `json:"error,omitempty"`
+
+	// Variant is the matrix variant of the request's stage level ("" without a matrix).
+	Variant string `json:"variant,omitempty"`
 }
 
 // ThresholdResult is the outcome of one threshold on one stage level.
@@ -271,6 +281,9 @@ type CapacityResult struct {
 	FailedThreshold string  `json:"failed_threshold,omitempty"`
 	Resolution      float64 `json:"resolution"`
 	Probes          []Probe `json:"probes"`
+
+	// Variant is the matrix variant searched ("" without a matrix).
+	Variant string `json:"variant,omitempty"`
 }
 
 // Probe is one level tried by a capacity search.

@@ -82,12 +82,22 @@ func CreateRunDir(base, name string, t time.Time) (string, error) {
 // The file is 0644 like every other file of a run directory. data is
 // written as given: callers pass text that went through the funnel.
 func WriteFileAtomic(path string, data []byte) error {
+	return WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic is WriteFileAtomic for content written as a stream (a CSV
+// of every request), which never has to fit in memory.
+func WriteAtomic(path string, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("write %q: %w", path, err)
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(tmp, 256<<10)
+	if err := errors.Join(write(bw), bw.Flush()); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %q: %w", path, err)
 	}

@@ -42,6 +42,12 @@ type Scenario struct {
 	Report Report `yaml:"report,omitempty" json:"report"`
 	// Seed makes prompts, arrival times and the simulator reproducible.
 	Seed int64 `yaml:"seed,omitempty" json:"seed"`
+	// Matrix runs the whole stage list once per server configuration, one
+	// server after another, and compares them.
+	Matrix *Matrix `yaml:"matrix,omitempty" json:"matrix,omitempty"`
+
+	// variants are the matrix's resolved variants, set by Load.
+	variants []Variant
 
 	// File is the path the scenario was loaded from (not part of the YAML).
 	File string `yaml:"-" json:"file,omitempty"`
@@ -298,6 +304,7 @@ const (
 	FormatJSON     = "json"
 	FormatJUnit    = "junit"
 	FormatVLLM     = "vllm"
+	FormatCSV      = "csv"
 )
 
 // Report says where results go.

@@ -193,7 +193,7 @@ func TestMetricDocsMatchEnvironment(t *testing.T) {
 			t.Errorf("%s has no description", d.Name)
 		}
 		op := " >= 0"
-		if d.Name == "profile" || d.Name == "stage" {
+		if d.Name == "profile" || d.Name == "stage" || d.Name == "variant" {
 			op = ` != ""`
 		}
 		sc.Thresholds = []Threshold{{Expr: d.Name + op}}

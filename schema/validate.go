@@ -21,6 +21,13 @@ type validator struct {
 
 // validate checks everything the schema cannot express; it never changes sc.
 func validate(sc *Scenario, r *reporter) {
+	validateSettings(sc, r)
+	compileThresholds(sc, r)
+}
+
+// validateSettings is validate without the thresholds, which every
+// variant of a matrix shares and compiles once.
+func validateSettings(sc *Scenario, r *reporter) {
 	v := &validator{sc: sc, r: r}
 	v.segment("name", sc.Name, "the scenario name")
 	v.server()
@@ -28,7 +35,6 @@ func validate(sc *Scenario, r *reporter) {
 	v.slo("slo", sc.SLO)
 	v.stages()
 	v.planSize()
-	compileThresholds(sc, r)
 }
 
 // segment checks a name that becomes one element of a path under the

@@ -192,35 +192,49 @@ func (v *validator) planSize() {
 	for i := range v.sc.Stages {
 		st := &v.sc.Stages[i]
 		p := index("stages", i)
-		levels, levelsPath := 1, p
-		switch {
-		case st.Search != nil:
-		case st.Concurrency != nil:
-			levels, levelsPath = st.Concurrency.Len(), p+".concurrency"
-		case st.Rate != nil:
-			levels, levelsPath = st.Rate.Len(), p+".rate"
-		}
-		profiles, repeat := max(len(st.Profile), 1), max(st.Repeat, 1)
-		steps := satMul(satMul(levels, profiles), repeat)
+		n := stageSteps(st)
 		before := total
-		total = min(total+steps, 1<<62)
+		total = min(total+n.total, 1<<62)
 		if total <= MaxSteps {
 			continue
 		}
-		path := levelsPath
-		if repeat > levels && repeat >= profiles {
+		path := p
+		switch {
+		case n.repeat > n.levels && n.repeat >= n.profiles:
 			path = p + ".repeat"
-		} else if profiles > levels {
+		case n.profiles > n.levels:
 			path = p + ".profile"
+		case st.Concurrency != nil:
+			path = p + ".concurrency"
+		case st.Rate != nil:
+			path = p + ".rate"
 		}
 		bringing := ""
 		if before > 0 {
 			bringing = fmt.Sprintf(", bringing the scenario to %d", total)
 		}
 		v.r.errorf(path, "stage %q runs %s × %s × %s = %d steps%s; a scenario runs at most %d steps: narrow the range or list, raise its step, or lower repeat",
-			st.Name, plural(levels, "level"), plural(profiles, "profile"), plural(repeat, "repeat"), steps, bringing, MaxSteps)
+			st.Name, plural(n.levels, "level"), plural(n.profiles, "profile"), plural(n.repeat, "repeat"), n.total, bringing, MaxSteps)
 		return
 	}
+}
+
+// stepCount is how many steps one stage runs, and its factors.
+type stepCount struct{ levels, profiles, repeat, total int }
+
+// stageSteps counts a stage's steps without expanding it: levels (one for
+// a capacity search) × profiles × repeats.
+func stageSteps(st *Stage) stepCount {
+	n := stepCount{levels: 1, profiles: max(len(st.Profile), 1), repeat: max(st.Repeat, 1)}
+	switch {
+	case st.Search != nil:
+	case st.Concurrency != nil:
+		n.levels = st.Concurrency.Len()
+	case st.Rate != nil:
+		n.levels = st.Rate.Len()
+	}
+	n.total = satMul(satMul(n.levels, n.profiles), n.repeat)
+	return n
 }
 
 // satMul multiplies non-negative counts, saturating far below overflow.

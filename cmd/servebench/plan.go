@@ -37,6 +37,7 @@ func planAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(w, ", model %s, max_model_len %d, endpoint %s, seed %d, results in %s\n",
 		orDash(sc.Model.Name), sc.Model.MaxModelLen, sc.API.Endpoint, sc.Seed, sc.Report.Dir)
+	printVariants(w, p)
 	t := table.NewWriter()
 	t.SetOutputMirror(w)
 	t.SetStyle(table.StyleLight)

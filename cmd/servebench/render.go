@@ -43,17 +43,25 @@ var renderers = map[string]struct {
 func writeReports(run *schema.Run, dir string, formats []string) error {
 	var errs []error
 	for _, f := range formats {
-		if f == schema.FormatVLLM {
+		switch f {
+		case schema.FormatVLLM:
 			errs = append(errs, writeVLLM(run, dir))
+			continue
+		case schema.FormatCSV:
+			errs = append(errs, writeCSV(run, dir))
 			continue
 		}
 		r, ok := renderers[f]
 		if !ok {
-			errs = append(errs, usagef("unknown report format %q (valid: markdown, html, json, junit, vllm)", f))
+			errs = append(errs, usagef("unknown report format %q (valid: %s)", f, strings.Join(knownFormats(), ", ")))
 			continue
 		}
+		render := r.render
+		if f == schema.FormatHTML { // its per-level charts read the requests
+			render = func(w io.Writer, run *schema.Run) error { return reports.HTMLWith(w, run, requestsIn(dir)) }
+		}
 		var buf bytes.Buffer
-		if err := r.render(&buf, run); err != nil {
+		if err := render(&buf, run); err != nil {
 			errs = append(errs, fmt.Errorf("render %s: %w", f, err))
 			continue
 		}
@@ -158,7 +166,7 @@ func useColor(c *cli.Context, w io.Writer) bool {
 
 // knownFormats is the list printed in errors and help.
 func knownFormats() []string {
-	out := []string{schema.FormatVLLM}
+	out := []string{schema.FormatVLLM, schema.FormatCSV}
 	for k := range renderers {
 		out = append(out, k)
 	}

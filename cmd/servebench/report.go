@@ -18,7 +18,7 @@ func reportCommand() *cli.Command {
 		Usage:     "re-render the reports of a saved run (a run directory or its run.json)",
 		ArgsUsage: "RUN",
 		Flags: []cli.Flag{
-			&cli.StringSliceFlag{Name: "format", Usage: "files to write into the run directory: markdown, html, json, junit, vllm"},
+			&cli.StringSliceFlag{Name: "format", Usage: "files to write into the run directory: markdown, html, json, junit, vllm, csv"},
 			&cli.StringFlag{Name: "summary-file", Usage: "append the Markdown report to `FILE`"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no summary table"},

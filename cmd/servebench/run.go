@@ -19,7 +19,7 @@ func runCommand() *cli.Command {
 		&cli.BoolFlag{Name: "json", Usage: "print the run result (run.json) on stdout"},
 		&cli.StringFlag{Name: "summary-file", EnvVars: []string{"GITHUB_STEP_SUMMARY"},
 			Usage: "append the Markdown report to `FILE` (GitHub's step summary when set)"},
-		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm); default: the scenario's"},
+		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm, csv); default: the scenario's"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colours in the terminal summary (also: NO_COLOR set to any value)"},
 	)
 	return &cli.Command{

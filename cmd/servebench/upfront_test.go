@@ -33,7 +33,7 @@ stages:
 	if code != ExitInvalid {
 		t.Fatalf("exit %d, want %d:\n%s", code, ExitInvalid, errs)
 	}
-	for _, want := range []string{`--format "pdf": unknown report format; valid: html, json, junit, markdown, vllm`,
+	for _, want := range []string{`--format "pdf": unknown report format; valid: csv, html, json, junit, markdown, vllm`,
 		"--summary-file", "no such file or directory"} {
 		if !strings.Contains(errs, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errs)

@@ -33,14 +33,14 @@ func validateAction(c *cli.Context) error {
 	}
 	var all []schema.Diagnostic
 	for _, path := range c.Args().Slice() {
-		_, err := schema.Load(c.Context, path)
+		sc, err := schema.Load(c.Context, path)
 		var d *schema.Diagnostics
 		switch {
 		case errors.Is(err, context.Canceled):
 			return &exitError{code: ExitInterrupted, err: err}
 		case err == nil:
 			if format == "text" {
-				fmt.Fprintf(c.App.Writer, "%s: ok\n", path)
+				fmt.Fprintf(c.App.Writer, "%s: ok%s\n", path, variantCount(sc))
 			}
 		case errors.As(err, &d):
 			all = append(all, d.List...)

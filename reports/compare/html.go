@@ -27,7 +27,7 @@ var pageTemplate = template.Must(template.New("compare").Parse(pageSource))
 // level. Like the run report it has no script and no external URL.
 func CompareHTML(w io.Writer, c *Comparison) error {
 	p := comparePage{CSS: style.CSS(), Summary: summaryLines(c), Regressions: c.Regressions(),
-		Charts: overlayCharts(c), Header: deltaHeader}
+		Charts: append(decisionCharts(c), overlayCharts(c)...), Header: deltaHeader}
 	for i := range c.Stages {
 		s := &c.Stages[i]
 		t := stageTable{Key: format.Line(s.Key)}

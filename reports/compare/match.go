@@ -45,9 +45,20 @@ type level struct {
 	st        *schema.StageResult
 }
 
-// nameKey names a stage level within its run; repeats share it.
+// nameKey names a stage level within its run; repeats share it. A matrix
+// variant's level pairs only with the same variant's.
 func nameKey(st *schema.StageResult) string {
-	return st.Stage + "/" + st.Profile + "/" + format.Level(st)
+	return withVariant(st, st.Stage+"/"+st.Profile+"/"+format.Level(st))
+}
+
+// loadKey is a level's load, within its variant.
+func loadKey(st *schema.StageResult) string { return withVariant(st, format.Level(st)) }
+
+func withVariant(st *schema.StageResult, key string) string {
+	if st.Variant != "" {
+		return st.Variant + "/" + key
+	}
+	return key
 }
 
 // runLevels lists the distinct stage levels of run in run order.
@@ -58,7 +69,7 @@ func runLevels(run *schema.Run) []level {
 		st := &run.Stages[i]
 		if k := nameKey(st); !seen[k] {
 			seen[k] = true
-			out = append(out, level{key: k, load: format.Level(st), st: st})
+			out = append(out, level{key: k, load: loadKey(st), st: st})
 		}
 	}
 	return out

@@ -42,8 +42,8 @@ func TestCompareRenderers(t *testing.T) {
 	if strings.Contains(html, "<script") {
 		t.Error("run name reached the comparison page unescaped")
 	}
-	if n := strings.Count(html, "<svg"); n != 4 {
-		t.Errorf("comparison page has %d charts, want 4 (one group × 4 metrics)", n)
+	if n := strings.Count(html, "<svg"); n != 7 {
+		t.Errorf("comparison page has %d charts, want 7 (one group: 3 decision charts and 4 metrics)", n)
 	}
 	if !strings.Contains(html, "candidate</text>") {
 		t.Error("overlaid chart legend does not name the candidate run")
