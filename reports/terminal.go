@@ -18,8 +18,8 @@ type TerminalOptions struct {
 	// Color turns ANSI colour on; the caller decides (isatty, NO_COLOR).
 	Color bool
 	// Width is the terminal's column count, which the stage table is fitted
-	// to (see fitStageTable); 0 means no limit, for files and pipes, whose
-	// readers scroll or search rather than wrap.
+	// to (see fitStageTable); 0 means no limit: for files and pipes, which
+	// have no width, and whose text should not depend on where it was made.
 	Width int
 }
 
