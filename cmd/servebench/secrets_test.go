@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -146,7 +145,7 @@ report:
 	}
 	_, reportOut, reportErr := runCLI(t, "report", dir, "--no-color")
 	outputs := map[string]string{"stdout": p.stdout.String(), "stderr": stderr, "report stdout": reportOut + reportErr}
-	readTree(t, dir, outputs)
+	addTree(t, outputs, "", dir)
 	for name, text := range outputs {
 		for _, secret := range []string{plantedKey, plantedHeader, plantedEnv} {
 			if strings.Contains(text, secret) {
@@ -156,22 +155,6 @@ report:
 	}
 	if len(outputs) < 8 {
 		t.Errorf("only %d outputs checked: %v", len(outputs), keys(outputs))
-	}
-}
-
-// readTree adds every file under dir to outputs.
-func readTree(t *testing.T, dir string, outputs map[string]string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		outputs[filepath.Base(p)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }
 
