@@ -23,9 +23,9 @@ import (
 
 // TestMain lets the test binary be the servebench command (helper "cli")
 // or a fake server process (helpers "echo" and "leaky", see secrets_test.go
-// and leak_servers_test.go), the way
-// Go's os/exec tests re-execute themselves (see testexec): signals and exit
-// codes are then those of a real process, without a separate go build.
+// and leak_servers_test.go), the way Go's os/exec tests re-execute
+// themselves (see testexec): signals and exit codes are then those of a
+// real process, without a separate go build.
 func TestMain(m *testing.M) {
 	testexec.Main(m, map[string]testexec.Helper{
 		"cli":   func(args []string) int { return run(append([]string{"servebench"}, args...), os.Stdout, os.Stderr) },
