@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/servebench/servebench/engine/internal/testexec"
+	"github.com/servebench/servebench/engine/testexec"
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 )

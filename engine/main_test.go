@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servebench/servebench/engine/internal/testexec"
 	"github.com/servebench/servebench/engine/sim"
+	"github.com/servebench/servebench/engine/testexec"
 )
 
 // TestMain lets the test binary play a server process (see testexec): the

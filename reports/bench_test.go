@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"fmt"
 	"io"
 	"strconv"
 	"testing"
@@ -18,13 +19,18 @@ func BenchmarkHTML(b *testing.B) {
 	}
 }
 
-// BenchmarkTerminal renders the fixture run table.
+// BenchmarkTerminal renders the fixture run table with no width limit and
+// fitted to 80 columns, which lays the table out once per column left out.
 func BenchmarkTerminal(b *testing.B) {
 	run := fixtureRun()
-	for b.Loop() {
-		if err := Terminal(io.Discard, run, "", false); err != nil {
-			b.Fatal(err)
-		}
+	for _, width := range []int{0, 80} {
+		b.Run(fmt.Sprintf("width=%d", width), func(b *testing.B) {
+			for b.Loop() {
+				if err := TerminalWith(io.Discard, run, "", TerminalOptions{Width: width}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

@@ -74,6 +74,8 @@ func TestGolden(t *testing.T) {
 			return Terminal(b, run, "bench_results/gpt-oss-sweep/20260314T092653Z", false)
 		}},
 		{"terminal_interrupted", func(b *bytes.Buffer) error { return Terminal(b, cut, "", false) }},
+		{"terminal_w80", func(b *bytes.Buffer) error { return TerminalWith(b, run, "", TerminalOptions{Width: 80}) }},
+		{"terminal_w160", func(b *bytes.Buffer) error { return TerminalWith(b, run, "", TerminalOptions{Width: 160}) }},
 		{"markdown", func(b *bytes.Buffer) error { return Markdown(b, run) }},
 		{"junit", func(b *bytes.Buffer) error { return JUnit(b, run) }},
 		{"junit_interrupted", func(b *bytes.Buffer) error { return JUnit(b, cut) }},

@@ -13,19 +13,39 @@ import (
 	"github.com/servebench/servebench/schema/redact"
 )
 
-// Terminal writes the human summary of a run: one table row per stage level,
-// then failed thresholds, capacity answers, warnings, failures, how the run
-// ended and where its files are. ANSI colour is used only when color is true
-// (the caller decides, e.g. from isatty and NO_COLOR). Text from outside
-// has its control bytes escaped (format.Line), so a server cannot move the
-// cursor or forge a line, and the whole output passes the redaction funnel.
+// TerminalOptions say how the terminal summary is drawn.
+type TerminalOptions struct {
+	// Color turns ANSI colour on; the caller decides (isatty, NO_COLOR).
+	Color bool
+	// Width is the terminal's column count, which the stage table is fitted
+	// to (see fitStageTable); 0 means no limit: for files and pipes, which
+	// have no width, and whose text should not depend on where it was made.
+	Width int
+}
+
+// Terminal writes the human summary with no width limit; it is TerminalWith
+// and TerminalOptions{Color: color}.
 func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
+	return TerminalWith(w, run, runDir, TerminalOptions{Color: color})
+}
+
+// TerminalWith writes the human summary: one table row per stage level,
+// then failed thresholds, capacity answers, warnings, failures, how the run
+// ended and where its files are. Text from outside has its control bytes
+// escaped (format.Line), so a server cannot move the cursor or forge a
+// line, and the whole output passes the redaction funnel.
+func TerminalWith(w io.Writer, run *schema.Run, runDir string, opt TerminalOptions) error {
 	var b strings.Builder
-	pal := palette{on: color}
+	pal := palette{on: opt.Color}
 	for _, l := range headline(run) {
 		b.WriteString(l + "\n")
 	}
-	b.WriteString("\n" + stageTable(run, pal).Render() + "\n")
+	tbl, left := fitStageTable(newStageGrid(run, pal), opt.Width)
+	b.WriteString("\n" + tbl + "\n")
+	if len(left) > 0 {
+		note := "Columns left out to fit: " + strings.Join(left, ", ")
+		b.WriteString(text.WrapSoft(note, opt.Width) + "\n")
+	}
 	b.WriteString(termVariantTables(run, pal))
 	for _, s := range sections(run) {
 		b.WriteString("\n" + pal.bold(s.Title) + "\n")
@@ -40,22 +60,6 @@ func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
 		return fmt.Errorf("write terminal report: %w", err)
 	}
 	return nil
-}
-
-// stageTable is the go-pretty table of stage levels, numbers right-aligned.
-func stageTable(run *schema.Run, pal palette) table.Writer {
-	t := table.NewWriter()
-	t.SetStyle(table.StyleLight)
-	t.AppendHeader(row(stageHeader))
-	for i := range run.Stages {
-		t.AppendRow(row(stageCells(&run.Stages[i], pal.mark)))
-	}
-	cfg := make([]table.ColumnConfig, 0, len(stageHeader))
-	for i := 3; i < len(stageHeader)-1; i++ {
-		cfg = append(cfg, table.ColumnConfig{Number: i + 1, Align: text.AlignRight})
-	}
-	t.SetColumnConfigs(cfg)
-	return t
 }
 
 func row(cells []string) table.Row {

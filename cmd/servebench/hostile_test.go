@@ -124,7 +124,7 @@ report:
 		t.Errorf("net/http's log of the unsolicited answer is missing from stderr:\n%s", stderr)
 	}
 	files := map[string]string{}
-	readTree(t, onlyRunDir(t, results, "hostile"), files)
+	addTree(t, files, "", onlyRunDir(t, results, "hostile"))
 	b, err := os.ReadFile(summary)
 	if err != nil {
 		t.Fatal(err)

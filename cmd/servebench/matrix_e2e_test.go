@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -46,7 +47,7 @@ func TestMatrixScenarioAnswersInEveryReport(t *testing.T) {
 		}
 	}
 	winner := "max_num_seqs16-decode_step5ms"
-	if peak[winner] < slices.Max(mapValues(peak)) {
+	if peak[winner] < slices.Max(slices.Collect(maps.Values(peak))) {
 		t.Errorf("run.json: %s does not have the highest saturation throughput: %v", winner, peak)
 	}
 	md, _ := os.ReadFile(filepath.Join(dir, "report.md"))
@@ -72,14 +73,6 @@ func peakMarked(text, variant string) bool {
 		}
 	}
 	return false
-}
-
-func mapValues(m map[string]float64) []float64 {
-	var out []float64
-	for _, v := range m {
-		out = append(out, v)
-	}
-	return out
 }
 
 // checkCSVFiles: stages.csv and requests.csv parse with a CSV reader, with

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/goccy/go-yaml"
+	"github.com/servebench/servebench/engine/testexec"
 	"github.com/servebench/servebench/schema"
 	"github.com/urfave/cli/v2"
 )
@@ -316,7 +317,7 @@ func readmeWorkDir(t *testing.T) string {
 // cleanEnv is this process's environment without any variable servebench
 // reads, so that the README's examples mean what they say on any machine.
 func cleanEnv() []string {
-	drop := map[string]bool{noColorEnv: true, "SERVEBENCH_TEST_CLI": true, "SERVEBENCH_TEST_ECHO": true}
+	drop := map[string]bool{noColorEnv: true, testexec.Env: true}
 	for _, c := range newApp(io.Discard, io.Discard).Commands {
 		for _, f := range c.Flags {
 			for _, e := range envVars(f) {

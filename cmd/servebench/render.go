@@ -117,13 +117,15 @@ func openAppend(path string) (*os.File, error) {
 	return f, nil
 }
 
-// printSummary writes the terminal summary. The summary needs no control
-// byte but its own colours, so every other one is escaped, whatever string
-// from a server the renderer may have let through.
+// printSummary writes the terminal summary, its table fitted to the
+// terminal's width; a file or pipe (width 0) gets every column. The summary
+// needs no control byte but its own colours, so every other one is escaped,
+// whatever string from a server the renderer may have let through.
 func printSummary(c *cli.Context, run *schema.Run, dir string) error {
 	color := useColor(c, c.App.Writer)
+	opt := reports.TerminalOptions{Color: color, Width: terminalWidth(c.App.Writer)}
 	var buf bytes.Buffer
-	if err := reports.Terminal(&buf, run, dir, color); err != nil {
+	if err := reports.TerminalWith(&buf, run, dir, opt); err != nil {
 		return err
 	}
 	out := redact.String(buf.String())

@@ -3,16 +3,18 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/servebench/servebench/engine/testexec"
 )
 
 // Planted secrets: none of them matches the generic bearer/sk- scrubbing, so
@@ -23,11 +25,17 @@ const (
 	plantedEnv    = "planted-env-3Kd8"
 )
 
-// serveEcho is the fake server process of the secrets test: it prints its
-// secret environment value and argv (what a careless server logs), and
-// answers every third generation request with a 500 whose body echoes the
-// request headers and that value, the way some proxies echo requests.
-func serveEcho(port string) int {
+// serveEcho is the fake server process of the secrets test, listening on
+// 127.0.0.1:args[0]: it prints its secret environment value and argv (what
+// a careless server logs), and answers every third generation request with
+// a 500 whose body echoes the request headers and that value, the way some
+// proxies echo requests.
+func serveEcho(args []string) int {
+	if len(args) == 0 {
+		fmt.Println("echo helper: want PORT [ARGS...]")
+		return 2
+	}
+	port := args[0]
 	fmt.Printf("echo server starting, SECRET_TOKEN=%s argv=%q\n", os.Getenv("SECRET_TOKEN"), os.Args)
 	var n atomic.Int64
 	h := fakeOpenAI("echo-model", func(w http.ResponseWriter, r *http.Request) bool {
@@ -99,16 +107,12 @@ func writeJSONError(w http.ResponseWriter, msg string) {
 // stdout, stderr (with the server log followed), every file of the run
 // directory and the re-rendered report.
 func TestSecretsNeverWritten(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	port := freeTCPPort(t)
 	path := writeScenario(t, fmt.Sprintf(`version: 1
 name: secrets
 server:
-  command: [%q, "-token=${SECRET_TOKEN}"]
-  env: {SECRET_TOKEN: %q, SERVEBENCH_TEST_ECHO: "%d"}
+  command: %s
+  env: {SECRET_TOKEN: %q, %s: echo}
   secrets: [SECRET_TOKEN]
   url: http://127.0.0.1:%d
   ready: {timeout: 20s, interval: 50ms}
@@ -122,7 +126,7 @@ stages:
   - {name: s, profile: p, concurrency: 2, requests: 12}
 report:
   formats: [markdown, html, json, junit, vllm]
-`, exe, plantedEnv, port, port, plantedHeader))
+`, yamlArgv(t, strconv.Itoa(port), "-token=${SECRET_TOKEN}"), plantedEnv, testexec.Env, port, plantedHeader))
 	results := t.TempDir()
 	env := []string{"TEST_PLANTED_KEY=" + plantedKey, "SECRET_TOKEN=" + plantedEnv}
 	p := startCLI(t, env, "run", path, "--results-dir", results, "--follow-server-log")
@@ -141,7 +145,7 @@ report:
 	}
 	_, reportOut, reportErr := runCLI(t, "report", dir, "--no-color")
 	outputs := map[string]string{"stdout": p.stdout.String(), "stderr": stderr, "report stdout": reportOut + reportErr}
-	readTree(t, dir, outputs)
+	addTree(t, outputs, "", dir)
 	for name, text := range outputs {
 		for _, secret := range []string{plantedKey, plantedHeader, plantedEnv} {
 			if strings.Contains(text, secret) {
@@ -154,22 +158,6 @@ report:
 	}
 }
 
-// readTree adds every file under dir to outputs.
-func readTree(t *testing.T, dir string, outputs map[string]string) {
-	t.Helper()
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		outputs[filepath.Base(p)] = string(data)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 func keys(m map[string]string) []string {
 	var out []string
 	for k := range m {
@@ -177,6 +165,16 @@ func keys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// yamlArgv is the flow-style YAML list that starts this test binary's
+// helper with args (the helper is chosen by testexec.Env in server.env).
+func yamlArgv(t *testing.T, args ...string) string {
+	var q []string
+	for _, a := range testexec.Argv(t, args...) {
+		q = append(q, strconv.Quote(a))
+	}
+	return "[" + strings.Join(q, ", ") + "]"
 }
 
 func freeTCPPort(t *testing.T) int {

@@ -17,24 +17,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/servebench/servebench/engine/testexec"
 	"github.com/servebench/servebench/schema"
 )
 
-// TestMain lets the test binary be the servebench command
-// (SERVEBENCH_TEST_CLI=1) or a fake server process (SERVEBENCH_TEST_ECHO,
-// see secrets_test.go), the way Go's os/exec tests re-execute themselves:
-// signals and exit codes are then those of a real process, without a
-// separate go build.
+// TestMain lets the test binary be the servebench command (helper "cli")
+// or a fake server process (helpers "echo" and "leaky", see secrets_test.go
+// and leak_servers_test.go), the way Go's os/exec tests re-execute
+// themselves (see testexec): signals and exit codes are then those of a
+// real process, without a separate go build.
 func TestMain(m *testing.M) {
-	// The echo server is started by a CLI child, whose environment it
-	// inherits: it is checked first.
-	if spec := os.Getenv("SERVEBENCH_TEST_ECHO"); spec != "" {
-		os.Exit(serveEcho(spec))
-	}
-	if os.Getenv("SERVEBENCH_TEST_CLI") == "1" {
-		os.Exit(run(os.Args, os.Stdout, os.Stderr))
-	}
-	os.Exit(m.Run())
+	testexec.Main(m, map[string]testexec.Helper{
+		"cli":   func(args []string) int { return run(append([]string{"servebench"}, args...), os.Stdout, os.Stderr) },
+		"echo":  serveEcho,
+		"leaky": serveLeaky,
+	})
 }
 
 // cliProc is servebench running as a child process.
@@ -51,12 +48,8 @@ type cliProc struct {
 // also sent to lines, so a test can act when a stage starts.
 func startCLI(t *testing.T, env []string, args ...string) *cliProc {
 	t.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &cliProc{cmd: exec.Command(exe, args...), lines: make(chan string, 1024), done: make(chan struct{})}
-	p.cmd.Env = append(append(os.Environ(), "SERVEBENCH_TEST_CLI=1"), env...)
+	p := &cliProc{cmd: testexec.Command(t, "cli", args...), lines: make(chan string, 1024), done: make(chan struct{})}
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout = &p.stdout
 	errPipe, err := p.cmd.StderrPipe()
 	if err != nil {

@@ -12,17 +12,12 @@ import (
 	"time"
 
 	"github.com/servebench/servebench/engine/sim"
+	"github.com/servebench/servebench/engine/testexec"
 )
 
-// childEnv makes the test binary play `servebench sim`, the way Go's own
-// os/exec tests re-execute themselves as helper processes.
-const childEnv = "SERVEBENCH_BENCHCLIENT_SIM"
-
+// TestMain lets the test binary play `servebench sim` (see testexec).
 func TestMain(m *testing.M) {
-	if os.Getenv(childEnv) == "1" {
-		os.Exit(serveChild(os.Args[1:]))
-	}
-	os.Exit(m.Run())
+	testexec.Main(m, map[string]testexec.Helper{"sim": serveChild})
 }
 
 // serveChild parses the simulator flags the harness passes.
@@ -53,12 +48,8 @@ func serveChild(args []string) int {
 // measured what it claims: requests, chunks, CPU, allocations and RSS. It
 // asserts no timing.
 func TestSuiteSmoke(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := Config{Requests: 40, Concurrency: []int{1, 4}, InputLen: 16, OutputLen: 8,
-		Streams: 8, BigRequests: 100, SimCommand: []string{exe}, SimEnv: []string{childEnv + "=1"},
+		Streams: 8, BigRequests: 100, SimCommand: testexec.Argv(t), SimEnv: []string{testexec.Environ("sim")},
 		Dir: t.TempDir()}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

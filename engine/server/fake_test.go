@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -13,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servebench/servebench/engine/internal/testexec"
+	"github.com/servebench/servebench/engine/testexec"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -94,10 +93,12 @@ func ignoreTerm() {
 // spawnWorker starts a child in the fake's process group that shares its
 // output pipe, like vLLM's engine core processes.
 func spawnWorker() {
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), testexec.Environ("sleep"))
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
+	cmd, err := testexec.HelperCommand("sleep")
+	if err == nil {
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		err = cmd.Start()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "spawn worker:", err)
 		os.Exit(2)
 	}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/servebench/servebench/engine/internal/testexec"
+	"github.com/servebench/servebench/engine/testexec"
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 )

@@ -19,6 +19,7 @@ package redact
 import (
 	"encoding/base64"
 	"encoding/json"
+	"html"
 	"net/url"
 	"regexp"
 	"slices"
@@ -41,14 +42,17 @@ type registry struct {
 	mu       sync.Mutex
 	forms    []string // every encoding of every secret, deduplicated
 	replacer atomic.Pointer[strings.Replacer]
-	longest  atomic.Int64 // length of the longest form, for streaming writers
+	pieces   atomic.Pointer[pieces] // nil while no form is Piece bytes long
+	longest  atomic.Int64           // length of the longest form, for streaming writers
 }
 
 var global registry
 
 // Add registers secret values process-wide, each in its raw form and in the
 // forms a server might echo it in: JSON-escaped (with and without "\/"),
-// URL query- and path-escaped. Values shorter than MinLen are ignored.
+// also twice (a JSON body quoted inside a JSON message), HTML-escaped (an
+// error page) and URL query- and path-escaped. Values shorter than MinLen
+// are ignored.
 func Add(values ...string) {
 	global.mu.Lock()
 	defer global.mu.Unlock()
@@ -87,24 +91,40 @@ func AddURL(raw string) {
 
 // forms lists the encodings of v a server or a log may contain.
 func forms(v string) []string {
-	out := []string{v}
-	if b, err := json.Marshal(v); err == nil { // HTML-escaping form: \u003c
+	out := []string{v, html.EscapeString(v), htmlTemplateEscaper.Replace(v), url.QueryEscape(v), url.PathEscape(v)}
+	once := jsonForms(v)
+	out = append(out, once...)
+	for _, s := range once {
+		out = append(out, jsonForms(s)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// jsonForms lists s as the inside of a JSON string, as encoding/json writes
+// it with and without HTML escaping (\u003c or <), each also with every "/"
+// written "\/" as PHP and others do.
+func jsonForms(s string) []string {
+	var out []string
+	if b, err := json.Marshal(s); err == nil {
 		out = append(out, string(b[1:len(b)-1]))
 	}
 	var sb strings.Builder
 	enc := json.NewEncoder(&sb)
 	enc.SetEscapeHTML(false)
-	if enc.Encode(v) == nil {
-		s := strings.TrimSuffix(sb.String(), "\n")
-		out = append(out, s[1:len(s)-1])
+	if enc.Encode(s) == nil {
+		e := strings.TrimSuffix(sb.String(), "\n")
+		out = append(out, e[1:len(e)-1])
 	}
-	for _, s := range slices.Clone(out) {
-		out = append(out, strings.ReplaceAll(s, "/", `\/`))
+	for _, e := range slices.Clone(out) {
+		out = append(out, strings.ReplaceAll(e, "/", `\/`))
 	}
-	out = append(out, url.QueryEscape(v), url.PathEscape(v))
-	slices.Sort(out)
-	return slices.Compact(out)
+	return out
 }
+
+// htmlTemplateEscaper escapes as html/template does in text, which differs
+// from html.EscapeString in "+" (&#43;).
+var htmlTemplateEscaper = strings.NewReplacer(`"`, "&#34;", "'", "&#39;", "&", "&amp;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
 
 // rebuild makes the replacer of all forms, longest first so that a secret
 // containing another is hidden whole. Called with mu held.
@@ -115,6 +135,7 @@ func (r *registry) rebuild() {
 		pairs = append(pairs, f, Mask)
 	}
 	r.replacer.Store(strings.NewReplacer(pairs...))
+	r.pieces.Store(newPieces(r.forms))
 	r.longest.Store(int64(len(r.forms[0])))
 }
 
@@ -146,10 +167,14 @@ func containsFold(s, lower string) bool {
 	return false
 }
 
-// String hides every registered secret and every credential-looking token.
+// String hides every registered secret, every piece of one (see Piece) and
+// every credential-looking token.
 func String(s string) string {
 	if r := global.replacer.Load(); r != nil {
 		s = r.Replace(s)
+	}
+	if p := global.pieces.Load(); p != nil {
+		s = p.hide(s)
 	}
 	for _, p := range patterns {
 		has := strings.Contains(s, p.literal)

@@ -136,12 +136,3 @@ func TestMessageWriterHoldsNothing(t *testing.T) {
 		t.Fatalf("got %q", out.String())
 	}
 }
-
-// BenchmarkString is the cost of the funnel on an ordinary log line, with
-// a registered secret, the common case of server.log and error messages.
-func BenchmarkString(b *testing.B) {
-	line := "INFO 11-30 10:17:48 [api_server.py:1024] 127.0.0.1:54321 - \"POST /v1/completions HTTP/1.1\" 200 OK"
-	for b.Loop() {
-		_ = String(line)
-	}
-}

@@ -91,16 +91,26 @@ func (w *Writer) emit(n int) {
 	w.buf = append(w.buf[:0], w.buf[n:]...)
 }
 
-// safeCut moves a cut at n forward past any registered secret form that
-// straddles it, so that no secret is split between what is written now and
-// what is kept. Everything after the returned cut is shorter than the
-// longest form, so any secret that begins there is still held back whole.
+// safeCut moves a cut at n forward past any registered secret form, or run
+// of its pieces, that straddles it, so that no secret is split between what
+// is written now and what is kept. Everything after the returned cut is
+// shorter than the longest form, so any secret that begins there is still
+// held back whole.
 func safeCut(buf []byte, n int) int {
 	global.mu.Lock()
 	forms := global.forms
 	global.mu.Unlock()
+	p := global.pieces.Load()
 	for moved := true; moved; {
 		moved = false
+		if p != nil {
+			// Looked at in steps of the longest form: a longer run moves
+			// the cut again on the next round.
+			lo, hi := max(n-Piece+1, 0), min(n+longest(), len(buf))
+			if m := lo + p.straddle(string(buf[lo:hi]), n-lo); m != n {
+				n, moved = m, true
+			}
+		}
 		for _, f := range forms {
 			lo := max(n-len(f)+1, 0)
 			hi := min(n+len(f)-1, len(buf))

@@ -13,6 +13,12 @@
 //
 // and starts one with Command, or, when code under test starts it (a
 // server.command), with Argv plus the Environ entry in its environment.
+//
+// The package is for _test.go files only (TestOnlyImportedByTests keeps it
+// so). It is not under an internal/ directory because cmd/servebench's
+// tests, which play the servebench command itself and its fake servers,
+// must import it too, and Go lets only engine/... import engine/internal;
+// one exported helper is simpler than two copies of the protocol.
 package testexec
 
 import (
@@ -68,11 +74,19 @@ func helperArgs(argv []string) []string {
 // scenario's server.command).
 func Argv(t testing.TB, args ...string) []string {
 	t.Helper()
+	argv, err := argv(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return argv
+}
+
+func argv(args []string) ([]string, error) {
 	exe, err := os.Executable()
 	if err != nil {
-		t.Fatalf("testexec: %v", err)
+		return nil, fmt.Errorf("testexec: %w", err)
 	}
-	return append([]string{exe, "-test.run=^$", separator}, args...)
+	return append([]string{exe, "-test.run=^$", separator}, args...), nil
 }
 
 // Environ is the environment entry that selects helper name.
@@ -82,8 +96,21 @@ func Environ(name string) string { return Env + "=" + name }
 // environment plus the helper's selector.
 func Command(t testing.TB, name string, args ...string) *exec.Cmd {
 	t.Helper()
-	argv := Argv(t, args...)
+	cmd, err := HelperCommand(name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// HelperCommand is Command for a helper that starts another helper (a fake
+// server spawning its worker), where there is no test to fail.
+func HelperCommand(name string, args ...string) (*exec.Cmd, error) {
+	argv, err := argv(args)
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), Environ(name))
-	return cmd
+	return cmd, nil
 }
