@@ -341,3 +341,25 @@ func TestWordsIsStringsFields(t *testing.T) {
 		t.Errorf("InputWords of messages = %d, want 5", e.InputWords())
 	}
 }
+
+// TestNullIsAbsent: in JSONL and trace records a null value is the key's
+// absence, as converters write empty columns; an unknown key is an error
+// whatever its value.
+func TestNullIsAbsent(t *testing.T) {
+	e, err := decodeJSONL("x.jsonl", 1, []byte(`{"id": null, "prompt": null, "messages": [{"role": "user", "content": "hi"}], "output_tokens": null}`))
+	if err != nil || e.ID != "" || e.OutputTokens != 0 || len(e.Messages) != 1 {
+		t.Errorf("nulls: %+v, %v", e, err)
+	}
+	if _, err := decodeJSONL("x.jsonl", 1, []byte(`{"prompt": "x", "extra": null}`)); err == nil ||
+		err.Error() != `x.jsonl:1: unknown key "extra" (a jsonl record has id, prompt, messages, output_tokens)` {
+		t.Errorf("an unknown key set to null: %v", err)
+	}
+	r, _ := NewTraceReader(strings.NewReader(`{"timestamp": 0, "input_length": 5, "output_length": 1, "hash_ids": null}`+"\n"+
+		`{"timestamp": null, "input_length": 5, "output_length": 1}`), "t.jsonl", testTraceOptions)
+	if rec, err := r.Next(); err != nil || rec.HashIDs != nil {
+		t.Errorf("hash_ids null: %+v, %v", rec, err)
+	}
+	if _, err := r.Next(); err == nil || err.Error() != "t.jsonl:2: the record has no timestamp" {
+		t.Errorf("timestamp null: %v", err)
+	}
+}

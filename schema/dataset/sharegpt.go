@@ -51,7 +51,7 @@ func (r *sharegptReader) next() (Entry, error) {
 	case err == nil, err == io.EOF:
 	case errors.As(err, &rec):
 		// A conversation with a semantic error: skip to its end.
-		if serr := r.w.skipTo(r.baseDepth()); serr != nil {
+		if r.state != sgDone && r.w.skipTo(r.baseDepth()) != nil {
 			r.state = sgDone
 		}
 	default:
@@ -123,18 +123,17 @@ func (r *sharegptReader) conversation() (Entry, error) {
 	r.br.startRecord(start)
 	r.recLine = r.w.line()
 	e := Entry{Line: r.recLine, Offset: start, Format: ShareGPT}
-	err := r.w.fields(func(key string, _ int) error {
+	err := r.w.fields(func(key string, t json.Token, line int) error {
+		var err error
 		switch key {
 		case "id":
-			id, err := r.w.idValue("id")
-			e.ID = id
-			return err
+			e.ID, err = r.w.idValue("id", t, line)
 		case "conversations":
-			turns, err := r.turns()
-			e.Turns = turns
-			return err
+			e.Turns, err = r.turns(t, line)
+		default:
+			err = r.w.skip(t) // other keys ("model", "lang", ...) are not ours
 		}
-		return r.w.skipValue() // other keys ("model", "lang", ...) are not ours
+		return err
 	})
 	if err != nil {
 		return Entry{}, err
@@ -147,13 +146,13 @@ func (r *sharegptReader) conversation() (Entry, error) {
 }
 
 // turns reads `conversations`, keeping every turn in order.
-func (r *sharegptReader) turns() ([]Message, error) {
-	if err := r.w.open("conversations", '['); err != nil {
+func (r *sharegptReader) turns(t json.Token, line int) ([]Message, error) {
+	if err := r.w.opens("conversations", t, line, '['); err != nil {
 		return nil, err
 	}
 	turns := []Message{}
-	err := r.w.elems(func(i int) error {
-		m, err := r.turn(i)
+	err := r.w.elems(func(i int, t json.Token, line int) error {
+		m, err := r.turn("conversations["+strconv.Itoa(i)+"]", t, line)
 		turns = append(turns, m)
 		return err
 	})
@@ -161,25 +160,23 @@ func (r *sharegptReader) turns() ([]Message, error) {
 }
 
 // turn reads one {"from", "value"} turn; other keys are ignored.
-func (r *sharegptReader) turn(i int) (Message, error) {
-	path := "conversations[" + strconv.Itoa(i) + "]"
-	if err := r.w.open(path, '{'); err != nil {
+func (r *sharegptReader) turn(path string, t json.Token, line int) (Message, error) {
+	if err := r.w.opens(path, t, line, '{'); err != nil {
 		return Message{}, err
 	}
-	line := r.w.line()
 	var from, value *string
-	err := r.w.fields(func(key string, _ int) error {
+	err := r.w.fields(func(key string, t json.Token, vline int) error {
 		var s string
 		var err error
 		switch key {
 		case "from":
-			s, err = r.w.str(path + ".from")
+			s, err = r.w.str(path+".from", t, vline)
 			from = &s
 		case "value":
-			s, err = r.w.str(path + ".value")
+			s, err = r.w.str(path+".value", t, vline)
 			value = &s
 		default:
-			err = r.w.skipValue()
+			err = r.w.skip(t)
 		}
 		return err
 	})

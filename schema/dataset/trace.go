@@ -3,11 +3,14 @@ package dataset
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"slices"
+	"strconv"
 	"time"
 )
 
@@ -20,7 +23,7 @@ const DefaultBlockSize = 512
 const maxTimestampMs = 1e12
 
 // mooncakeFields are the keys of a trace record, for the unknown-key message.
-const mooncakeFields = "timestamp, input_length, output_length, hash_ids"
+var mooncakeFields = []string{"timestamp", "input_length", "output_length", "hash_ids"}
 
 // Record is one request of a Mooncake trace.
 type Record struct {
@@ -153,27 +156,31 @@ func (t *TraceReader) decode(line int, b []byte) (Record, error) {
 	if err := w.open("a record", '{'); err != nil {
 		return rec, err
 	}
-	err := w.fields(func(key string, _ int) error {
+	err := w.fields(func(key string, tok json.Token, vline int) error {
+		if !slices.Contains(mooncakeFields, key) {
+			return errorf(t.file, line, "unknown key %s (a mooncake record has %s)", quote(key), joinComma(mooncakeFields))
+		}
+		if tok == nil {
+			return nil
+		}
 		var err error
 		var n int64
 		switch key {
 		case "timestamp":
 			has.ts = true
 			var ms float64
-			ms, err = w.number("timestamp", 0, maxTimestampMs)
+			ms, err = w.number("timestamp", tok, vline, 0, maxTimestampMs)
 			rec.Timestamp = time.Duration(math.Round(ms * float64(time.Millisecond)))
 		case "input_length":
 			has.in = true
-			n, err = w.integer("input_length", 1, math.MaxInt32)
+			n, err = w.integer("input_length", tok, vline, 1, math.MaxInt32)
 			rec.InputLength = int(n)
 		case "output_length":
 			has.out = true
-			n, err = w.integer("output_length", 1, math.MaxInt32)
+			n, err = w.integer("output_length", tok, vline, 1, math.MaxInt32)
 			rec.OutputLength = int(n)
 		case "hash_ids":
-			rec.HashIDs, err = hashIDs(w)
-		default:
-			err = errorf(t.file, line, "unknown key %s (a mooncake record has %s)", quote(key), mooncakeFields)
+			rec.HashIDs, err = hashIDs(w, tok, vline)
 		}
 		return err
 	})
@@ -212,13 +219,13 @@ func (t *TraceReader) check(rec Record, ts, in, out bool) error {
 }
 
 // hashIDs reads `hash_ids`: a list of non-negative integers.
-func hashIDs(w *walker) ([]int, error) {
-	if err := w.open("hash_ids", '['); err != nil {
+func hashIDs(w *walker, t json.Token, line int) ([]int, error) {
+	if err := w.opens("hash_ids", t, line, '['); err != nil {
 		return nil, err
 	}
 	ids := []int{}
-	err := w.elems(func(i int) error {
-		id, err := w.integer(fmt.Sprintf("hash_ids[%d]", i), 0, math.MaxInt64)
+	err := w.elems(func(i int, t json.Token, line int) error {
+		id, err := w.integer("hash_ids["+strconv.Itoa(i)+"]", t, line, 0, math.MaxInt64)
 		ids = append(ids, int(id))
 		return err
 	})

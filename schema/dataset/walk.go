@@ -79,76 +79,70 @@ func (w *walker) skipTo(depth int) error {
 	return nil
 }
 
-// value reads the next value's first token; a composite value's opening
-// delimiter is returned and its content left to the caller.
+// value reads the next value's first token (a composite value's opening
+// delimiter, its content left to the caller) and the line it is on.
 func (w *walker) value() (json.Token, int, error) {
 	t, err := w.token()
 	return t, w.line(), err
 }
 
+// The typed readers below take a value's first token, as fields and elems
+// hand it over, so that a caller can look at it first (null means absent
+// in JSONL and trace records).
+
 // mismatch is the semantic error of a value of the wrong type at path;
 // a composite value is skipped first, so the walk can go on.
 func (w *walker) mismatch(path string, t json.Token, line int, want string) error {
-	if d, ok := t.(json.Delim); ok && (d == '{' || d == '[') {
-		if err := w.skipTo(w.depth - 1); err != nil {
-			return err
-		}
+	if err := w.skip(t); err != nil {
+		return err
 	}
 	return errorf(w.file, line, "%s must be %s, not %s", path, want, kind(t))
 }
 
-// str reads a string value.
-func (w *walker) str(path string) (string, error) {
-	t, line, err := w.value()
-	if err != nil {
-		return "", err
+// skip discards the rest of a value whose first token was t.
+func (w *walker) skip(t json.Token) error {
+	if d, ok := t.(json.Delim); ok && (d == '{' || d == '[') {
+		return w.skipTo(w.depth - 1)
 	}
+	return nil
+}
+
+// str is a string value.
+func (w *walker) str(path string, t json.Token, line int) (string, error) {
 	if s, ok := t.(string); ok {
 		return s, nil
 	}
 	return "", w.mismatch(path, t, line, "a string")
 }
 
-// integer reads an integer value in [min, max].
-func (w *walker) integer(path string, min, max int64) (int64, error) {
-	t, line, err := w.value()
-	if err != nil {
-		return 0, err
-	}
+// integer is an integer value in [min, max].
+func (w *walker) integer(path string, t json.Token, line int, min, max int64) (int64, error) {
 	n, ok := t.(json.Number)
 	if !ok {
 		return 0, w.mismatch(path, t, line, "an integer")
 	}
-	v, perr := strconv.ParseInt(string(n), 10, 64)
-	if perr != nil || v < min || v > max {
+	v, err := strconv.ParseInt(string(n), 10, 64)
+	if err != nil || v < min || v > max {
 		return 0, errorf(w.file, line, "%s must be an integer from %d to %d, not %s", path, min, max, n)
 	}
 	return v, nil
 }
 
-// number reads a finite number in [min, max].
-func (w *walker) number(path string, min, max float64) (float64, error) {
-	t, line, err := w.value()
-	if err != nil {
-		return 0, err
-	}
+// number is a finite number in [min, max].
+func (w *walker) number(path string, t json.Token, line int, min, max float64) (float64, error) {
 	n, ok := t.(json.Number)
 	if !ok {
 		return 0, w.mismatch(path, t, line, "a number")
 	}
-	v, perr := strconv.ParseFloat(string(n), 64)
-	if perr != nil || math.IsNaN(v) || v < min || v > max {
+	v, err := strconv.ParseFloat(string(n), 64)
+	if err != nil || math.IsNaN(v) || v < min || v > max {
 		return 0, errorf(w.file, line, "%s must be a number from %g to %g, not %s", path, min, max, n)
 	}
 	return v, nil
 }
 
-// idValue reads an `id`: a string, or a number kept as written.
-func (w *walker) idValue(path string) (string, error) {
-	t, line, err := w.value()
-	if err != nil {
-		return "", err
-	}
+// idValue is an `id`: a string, or a number kept as written.
+func (w *walker) idValue(path string, t json.Token, line int) (string, error) {
 	switch v := t.(type) {
 	case string:
 		return v, nil
@@ -158,12 +152,8 @@ func (w *walker) idValue(path string) (string, error) {
 	return "", w.mismatch(path, t, line, "a string or a number")
 }
 
-// open reads the next value and requires it to open an object or array.
-func (w *walker) open(path string, want json.Delim) error {
-	t, line, err := w.value()
-	if err != nil {
-		return err
-	}
+// opens checks that a value opens an object or an array.
+func (w *walker) opens(path string, t json.Token, line int, want json.Delim) error {
 	if d, ok := t.(json.Delim); ok && d == want {
 		return nil
 	}
@@ -174,16 +164,30 @@ func (w *walker) open(path string, want json.Delim) error {
 	return w.mismatch(path, t, line, what)
 }
 
-// fields calls field for each key of the object just opened, then reads
-// its closing brace. field must read the key's value.
-func (w *walker) fields(field func(key string, line int) error) error {
+// open reads the next value and requires it to open an object or array.
+func (w *walker) open(path string, want json.Delim) error {
+	t, line, err := w.value()
+	if err != nil {
+		return err
+	}
+	return w.opens(path, t, line, want)
+}
+
+// fields calls field for each key of the object just opened, with the
+// first token of the key's value and its line, then reads the object's
+// closing brace. field must read or skip the rest of a composite value.
+func (w *walker) fields(field func(key string, t json.Token, line int) error) error {
 	for w.dec.More() {
-		t, err := w.token()
+		k, err := w.token()
 		if err != nil {
 			return err
 		}
-		key, _ := t.(string) // inside an object the decoder returns only string keys
-		if err := field(key, w.line()); err != nil {
+		key, _ := k.(string) // inside an object the decoder returns only string keys
+		t, line, err := w.value()
+		if err != nil {
+			return err
+		}
+		if err := field(key, t, line); err != nil {
 			return err
 		}
 	}
@@ -191,25 +195,20 @@ func (w *walker) fields(field func(key string, line int) error) error {
 	return err
 }
 
-// elems calls elem for each element of the array just opened, then reads
-// its closing bracket. elem must read the element.
-func (w *walker) elems(elem func(i int) error) error {
+// elems calls elem for each element of the array just opened, with its
+// first token and line, then reads the array's closing bracket.
+func (w *walker) elems(elem func(i int, t json.Token, line int) error) error {
 	for i := 0; w.dec.More(); i++ {
-		if err := elem(i); err != nil {
+		t, line, err := w.value()
+		if err != nil {
+			return err
+		}
+		if err := elem(i, t, line); err != nil {
 			return err
 		}
 	}
 	_, err := w.token()
 	return err
-}
-
-// skipValue reads and discards the next value.
-func (w *walker) skipValue() error {
-	depth := w.depth
-	if _, err := w.token(); err != nil {
-		return err
-	}
-	return w.skipTo(depth)
 }
 
 // kind names a JSON value by its first token, for messages.
