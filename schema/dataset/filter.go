@@ -69,8 +69,9 @@ func (f Filter) Check(l Lengths) Reason {
 // validate checks the filter's own values.
 func (f Filter) validate() error {
 	switch {
-	case f.MinInput < 0 || f.MaxInput < 0 || f.MinOutput < 0 || f.MaxOutput < 0 || f.MaxModelLen < 0:
-		return fmt.Errorf("length bounds must not be negative: %+v", f)
+	case min(f.MinInput, f.MaxInput, f.MinOutput, f.MaxOutput, f.MaxModelLen) < 0:
+		return fmt.Errorf("length bounds must not be negative (input %d to %d, output %d to %d, max_model_len %d)",
+			f.MinInput, f.MaxInput, f.MinOutput, f.MaxOutput, f.MaxModelLen)
 	case f.MaxInput > 0 && f.MinInput > f.MaxInput:
 		return fmt.Errorf("the input bounds are empty: min %d > max %d", f.MinInput, f.MaxInput)
 	case f.MaxOutput > 0 && f.MinOutput > f.MaxOutput:

@@ -19,8 +19,9 @@ func tooLong(what string, max int) string {
 }
 
 // lineScanner splits a JSONL stream into lines of at most max bytes,
-// counting lines and byte offsets. A longer line is skipped (never held in
-// memory) and reported with errTooLong, so reading can go on after it.
+// counting lines and byte offsets. A longer line is skipped once max bytes
+// of it were read (it is never held whole) and reported with errTooLong,
+// so reading can go on after it.
 type lineScanner struct {
 	br   *bufio.Reader
 	max  int

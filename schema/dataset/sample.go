@@ -159,7 +159,7 @@ func (s *Sampler) try(ctx context.Context, pos int) (*Sample, error) {
 		s.given++
 		return &Sample{Entry: e, Lengths: l, Position: pos, Pass: s.pass}, nil
 	case r == OverMaxModelLen && f.OverLength == Fail:
-		return nil, errorf(s.p.file, e.Line, "%s", overLength(l, f.MaxModelLen))
+		return nil, errorf(s.p.file, e.Line, "%s", overLength("entry", l, f.MaxModelLen))
 	default:
 		s.skips[r]++
 		s.unfit[pos/64] |= 1 << (pos % 64)
@@ -167,13 +167,13 @@ func (s *Sampler) try(ctx context.Context, pos int) (*Sample, error) {
 	}
 }
 
-// overLength words an entry over max_model_len under the Fail policy, the
-// way the server would refuse it.
-func overLength(l Lengths, maxModelLen int) string {
-	return fmt.Sprintf("the entry needs %d + %d = %d tokens, but max_model_len is %d "+
+// overLength words an entry or a record (what) over max_model_len under
+// the Fail policy, the way the server would refuse it.
+func overLength(what string, l Lengths, maxModelLen int) string {
+	return fmt.Sprintf("the %s needs %d + %d = %d tokens, but max_model_len is %d "+
 		"(the server would answer: This model's maximum context length is %d tokens); "+
 		"the over-length policy %q stops here, %q would leave it out and count it",
-		l.Input, l.Output, l.Input+l.Output, maxModelLen, maxModelLen, Fail, Skip)
+		what, l.Input, l.Output, l.Input+l.Output, maxModelLen, maxModelLen, Fail, Skip)
 }
 
 func deref(s *Sample) Sample {

@@ -296,15 +296,15 @@ func CheckTrace(ctx context.Context, path string, opts TraceOptions, f Filter) (
 			errs.add(asError(path, 0, err))
 			continue
 		}
-		if e := st.add(rec, f); e != nil {
-			errs.add(errorf(path, rec.Line, "%s", *e))
+		if st.add(rec, f) {
+			errs.add(errorf(path, rec.Line, "%s", overLength("record", Lengths{Input: rec.InputLength, Output: rec.OutputLength}, f.MaxModelLen)))
 		}
 	}
 	return st, errs.err()
 }
 
-// add counts one record; it returns the over-length message under Fail.
-func (st *TraceStats) add(rec Record, f Filter) *string {
+// add counts one record; it reports a record over max_model_len under Fail.
+func (st *TraceStats) add(rec Record, f Filter) (fail bool) {
 	if st.Records == 0 {
 		st.First = rec.Timestamp
 	}
@@ -317,10 +317,9 @@ func (st *TraceStats) add(rec Record, f Filter) *string {
 	case r == Fits:
 		st.Fitting++
 	case r == OverMaxModelLen && f.OverLength == Fail:
-		msg := overLength(l, f.MaxModelLen)
-		return &msg
+		return true
 	default:
 		st.Skipped[r]++
 	}
-	return nil
+	return false
 }

@@ -144,7 +144,7 @@ func TestCheckTrace(t *testing.T) {
 	_, err = CheckTrace(ctx, path, testTraceOptions, Filter{MaxModelLen: 1000, OverLength: Fail})
 	var list *ErrorList
 	if !errors.As(err, &list) || len(list.List) != 2 || list.List[0].Line != 2 || list.List[1].Line != 4 ||
-		!strings.HasPrefix(list.List[0].Msg, "the entry needs 900 + 200 = 1100 tokens, but max_model_len is 1000") {
+		!strings.HasPrefix(list.List[0].Msg, "the record needs 900 + 200 = 1100 tokens, but max_model_len is 1000") {
 		t.Errorf("fail: %v", err)
 	}
 	opts := testTraceOptions

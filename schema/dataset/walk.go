@@ -123,7 +123,7 @@ func (w *walker) integer(path string, t json.Token, line int, min, max int64) (i
 	}
 	v, err := strconv.ParseInt(string(n), 10, 64)
 	if err != nil || v < min || v > max {
-		return 0, errorf(w.file, line, "%s must be an integer from %d to %d, not %s", path, min, max, n)
+		return 0, errorf(w.file, line, "%s must be an integer from %d to %d, not %s", path, min, max, number(n))
 	}
 	return v, nil
 }
@@ -136,7 +136,7 @@ func (w *walker) number(path string, t json.Token, line int, min, max float64) (
 	}
 	v, err := strconv.ParseFloat(string(n), 64)
 	if err != nil || math.IsNaN(v) || v < min || v > max {
-		return 0, errorf(w.file, line, "%s must be a number from %g to %g, not %s", path, min, max, n)
+		return 0, errorf(w.file, line, "%s must be a number from %g to %g, not %s", path, min, max, number(n))
 	}
 	return v, nil
 }
@@ -222,7 +222,7 @@ func kind(t json.Token) string {
 	case string:
 		return "the string " + quote(v)
 	case json.Number:
-		return "the number " + string(v)
+		return "the number " + number(v)
 	case bool:
 		return strconv.FormatBool(v)
 	case nil:
@@ -231,8 +231,13 @@ func kind(t json.Token) string {
 	return "an unexpected token"
 }
 
-// quote is s quoted for a message: cut to 40 bytes, control bytes escaped.
-func quote(s string) string { return strconv.Quote(redact.Truncate(s, 40)) }
+// quote is s quoted for a message: secrets hidden, cut to 40 bytes,
+// control bytes escaped.
+func quote(s string) string { return strconv.Quote(redact.Truncate(redact.String(s), 40)) }
+
+// number is a number literal for a message, cut to 40 bytes (a literal
+// may be as long as a record).
+func number(n json.Number) string { return redact.Truncate(string(n), 40) }
 
 // describe words an error of the decoder or the reader for a message.
 func describe(err error) string {
