@@ -33,6 +33,7 @@ func location(file string, line int) string {
 	return loc
 }
 
+// Unwrap is the cause, for errors.Is and errors.As.
 func (e *Error) Unwrap() error { return e.Err }
 
 // errorf makes an *Error at file:line.

@@ -197,6 +197,7 @@ type ExhaustedError struct {
 	Wrap           bool
 }
 
+// Error says how many samples the stage got and why entries were left out.
 func (e *ExhaustedError) Error() string {
 	msg := fmt.Sprintf("%s: the dataset ran out after %d samples", location(e.File, 0), e.Given)
 	if e.Wrap {
