@@ -36,9 +36,9 @@
 //
 // `validate` runs the same sampler with WordLengths (no server): the file
 // exists and parses, and each stage finds the entries it needs. The run
-// measures with the server's tokenizer instead (a Measure calling
-// /tokenize), so its lengths are exact; both walk the same deterministic
-// order. The i-th sample of a stage is a pure function of (file, Sampling,
+// is meant to measure with the server's tokenizer instead (a Measure
+// calling /tokenize), so that its lengths are exact; both walk the same
+// deterministic order. The i-th sample of a stage is a pure function of (file, Sampling,
 // stage, i) and the measure.
 //
 // A `conversation:` replays ShareGPT records turn by turn from

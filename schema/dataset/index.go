@@ -156,7 +156,7 @@ func scanPart(ctx context.Context, ra io.ReaderAt, start, end int64, file string
 			break
 		}
 		if e.Line > math.MaxUint32 {
-			return nil, errorf(file, e.Line, "the file has more than %d lines; split it", uint32(math.MaxUint32))
+			return nil, tooManyLines(file, e.Line)
 		}
 		pt.add(e)
 	}
@@ -188,13 +188,19 @@ func (p *Prompts) merge(parts []*part) error {
 			p.lines.append(uint32(line))
 		})
 		if tooMany > 0 {
-			return errorf(p.file, tooMany, "the file has more than %d lines; split it", uint32(math.MaxUint32))
+			return tooManyLines(p.file, tooMany)
 		}
 		pt.offsets.drain(p.offsets.append)
 		p.stats.add(pt.stats)
 		base += pt.nlines
 	}
 	return errs.err()
+}
+
+// tooManyLines is the error of a file whose lines do not fit the index's
+// 32-bit line numbers.
+func tooManyLines(file string, line int) error {
+	return errorf(file, line, "the file has more than %d lines; split it", uint32(math.MaxUint32))
 }
 
 // add sums the counts of another part of the file.
