@@ -29,10 +29,16 @@ bench mode="quick":
     go test -run '^$' -bench . -benchmem ./engine/...
     go run ./cmd/servebench bench-client {{ if mode == "full" { "" } else { "--quick" } }}
 
-# regenerate golden files of the reports and the JSON Schema
+# stream a generated 1 GB JSONL dataset through the dataset reader and
+# samplers in a child process: throughput and peak RSS (docs/performance.md)
+bench-datasets:
+    go test -run '^$' -bench 'Stream1GB|Index' -benchtime 1x -timeout 30m ./schema/dataset
+
+# regenerate golden files of the reports, the JSON Schema and the sample datasets
 golden:
     go test ./reports/... -update
     go generate ./schema/...
+    go generate ./scenarios/data/gen
 
 # run each fuzz target for a while
 fuzz time="60s":
@@ -40,3 +46,6 @@ fuzz time="60s":
     go test -run '^$' -fuzz FuzzReadRun -fuzztime {{time}} ./schema
     go test -run '^$' -fuzz FuzzSSE -fuzztime {{time}} ./engine/client
     go test -run '^$' -fuzz FuzzImport -fuzztime {{time}} ./reports/vllmjson
+    go test -run '^$' -fuzz FuzzJSONL -fuzztime {{time}} ./schema/dataset
+    go test -run '^$' -fuzz FuzzShareGPT -fuzztime {{time}} ./schema/dataset
+    go test -run '^$' -fuzz FuzzMooncake -fuzztime {{time}} ./schema/dataset
