@@ -77,9 +77,11 @@ type ServerInfo struct {
 // concurrency or rate, one repeat. Capacity-search probes are stage results too.
 type StageResult struct {
 	// ID is unique within the run: "<stage>/<profile>/c<N>" or ".../r<rate>", plus "#<repeat>" when repeated.
-	ID           string  `json:"id"`
-	Stage        string  `json:"stage"`
-	Profile      string  `json:"profile"`
+	ID      string `json:"id"`
+	Stage   string `json:"stage"`
+	Profile string `json:"profile"`
+	// InputLen and OutputLen are the profile's lengths; for a profile whose
+	// lengths vary, the mean asked for by the measured requests, rounded.
 	InputLen     int     `json:"input_len"`
 	OutputLen    int     `json:"output_len"`
 	Concurrency  int     `json:"concurrency,omitempty"` // closed loop level, or open-loop cap
@@ -101,6 +103,8 @@ type StageResult struct {
 	Failures        []FailureCount    `json:"failures,omitempty"`
 	Thresholds      []ThresholdResult `json:"thresholds,omitempty"`
 	Warnings        []string          `json:"warnings,omitempty"`
+	// Lengths is what the measured requests asked for and got, in tokens.
+	Lengths *LengthStats `json:"lengths,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -215,11 +219,16 @@ type RequestRecord struct {
 	TTFTMS          float64   `json:"ttft_ms,omitempty"`
 	ITLMS           []float64 `json:"itl_ms,omitempty"`
 	E2ELMS          float64   `json:"e2el_ms"`
-	RequestedInput  int       `json:"req_input"`
+	RequestedInput  int       `json:"req_input"` // prompt tokens asked for, shared prefix included
 	RequestedOutput int       `json:"req_output"`
-	InputTokens     int       `json:"input_tokens,omitempty"`
-	OutputTokens    int       `json:"output_tokens,omitempty"`
-	TokenSource     string    `json:"token_source,omitempty"` // usage | chunks
+	// RequestedPrefix is how many of the requested prompt tokens are the
+	// prefix shared with every request of PrefixGroup (1-based); both are
+	// absent when the profile shares no prefix.
+	RequestedPrefix int    `json:"req_prefix,omitempty"`
+	PrefixGroup     int    `json:"prefix_group,omitempty"`
+	InputTokens     int    `json:"input_tokens,omitempty"`
+	OutputTokens    int    `json:"output_tokens,omitempty"`
+	TokenSource     string `json:"token_source,omitempty"` // usage | chunks
 	// FinishReason is the server's finish_reason ("length", "stop", ...):
 	// a stop at EOS, a length limit and a cut stream read differently.
 	FinishReason string          `json:"finish_reason,omitempty"`
