@@ -58,6 +58,7 @@ type htmlPage struct {
 	Failures    []failureRow
 	Capacity    []capacityView
 	Repeats     []string
+	Lengths     []string
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -118,6 +119,7 @@ func newHTMLPage(run *schema.Run) (*htmlPage, error) {
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
+		Lengths:     lengthLines(run),
 		Warnings:    warningLines(run),
 		Scenario:    scenario,
 		Environment: environment(run),

@@ -117,6 +117,7 @@ func sections(run *schema.Run) []section {
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
 		{"Repeats", repeatLines(run)},
+		{"Token lengths", lengthLines(run)},
 		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},
