@@ -179,6 +179,9 @@ func capacityLines(run *schema.Run) []string {
 func capacityLine(c schema.CapacityResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ", c.Stage)
+	if c.Profile != "" {
+		fmt.Fprintf(&b, "profile %s, ", c.Profile)
+	}
 	if c.Found {
 		fmt.Fprintf(&b, "max %s %s", c.Dimension, format.Float(c.Value))
 	} else {

@@ -272,7 +272,9 @@ type Agg struct {
 
 // CapacityResult is the answer of a capacity search.
 type CapacityResult struct {
-	Stage           string  `json:"stage"`
+	Stage string `json:"stage"`
+	// Profile tells apart the searches of a stage that lists several profiles.
+	Profile         string  `json:"profile,omitempty"`
 	Dimension       string  `json:"dimension"` // concurrency | rate
 	Found           bool    `json:"found"`     // some level passed
 	Value           float64 `json:"value"`     // highest passing level

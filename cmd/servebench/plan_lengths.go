@@ -66,8 +66,12 @@ func profileLengths(p schema.Profile) string {
 	if len(p.Mix) > 0 {
 		s = fmt.Sprintf("a mix of %d length pairs", len(p.Mix))
 	}
-	if p.Prefix != nil {
-		s += fmt.Sprintf(", prefix %d tokens in %d groups", p.Prefix.Tokens, p.Prefix.Groups)
+	switch {
+	case p.Prefix == nil:
+	case p.Prefix.Groups == 1:
+		s += fmt.Sprintf(", a shared prefix of %d tokens", p.Prefix.Tokens)
+	default:
+		s += fmt.Sprintf(", %d shared prefixes of %d tokens", p.Prefix.Groups, p.Prefix.Tokens)
 	}
 	return s
 }
