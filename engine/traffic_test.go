@@ -290,3 +290,28 @@ thresholds:
 		t.Errorf("threshold on the hit rate: %+v", rag.Thresholds)
 	}
 }
+
+// Text prompts on the completions endpoint are exact too: the simulator's
+// /tokenize counts a prompt as its completions endpoint does.
+func TestTextCompletionsAreExact(t *testing.T) {
+	_, url := startTappedSim(t, false)
+	run, recs := runScenario(t, fmt.Sprintf(`
+version: 1
+name: text
+server: {url: %s}
+model: {name: m}
+api: {prompt: text}
+profiles:
+  docs: {prefix: {tokens: 30, groups: 3}, input: {distribution: lognormal, mean: 80, stddev: 40, max: 300}, output: 2}
+stages:
+  - {name: s, profile: docs, concurrency: 2, requests: 30, warmup: 3}
+`, url))
+	if !slices.ContainsFunc(run.Notes, func(n string) bool { return strings.Contains(n, "(0 tokens around each prompt's content") }) {
+		t.Errorf("no note on exact text prompts without overhead: %q", run.Notes)
+	}
+	for _, r := range recs {
+		if r.Error != nil || r.InputTokens != r.RequestedInput {
+			t.Fatalf("request %d asked for %d prompt tokens, the server counted %d (error %v)", r.Index, r.RequestedInput, r.InputTokens, r.Error)
+		}
+	}
+}

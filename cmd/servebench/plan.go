@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
 	"github.com/servebench/servebench/engine"
 	"github.com/urfave/cli/v2"
 )
@@ -48,6 +49,7 @@ func planAction(c *cli.Context) error {
 	}
 	tot := p.Totals()
 	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", countOrDash(tot.Requests), "", ""})
+	t.SetColumnConfigs([]table.ColumnConfig{{Number: 4, Align: text.AlignRight}, {Number: 5, Align: text.AlignRight}})
 	t.Render()
 	printDistributions(w, p)
 	fmt.Fprintf(w, "%d steps", len(p.Steps))

@@ -12,11 +12,11 @@ import (
 )
 
 // stepLengths are the input and output cells of a step: the profile's
-// lengths when fixed (the prompt with its prefix), else "~" and the mean
-// the step's source draws.
-func stepLengths(p *engine.Plan, s engine.Step) (in, out string) {
+// lengths when fixed (the prompt with its prefix, numbers as before), else
+// "~" and the mean the step's source draws.
+func stepLengths(p *engine.Plan, s engine.Step) (in, out any) {
 	if i, o, ok := s.Lengths.FixedLengths(); ok {
-		return strconv.Itoa(i), strconv.Itoa(o)
+		return i, o
 	}
 	sum := p.Summary(s)
 	return fmt.Sprintf("~%.0f", sum.Input.Mean), fmt.Sprintf("~%.0f", sum.Output.Mean)

@@ -41,7 +41,7 @@ stages:
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 	for _, want := range []string{
-		"│ s/docs/c2 │ s     │ docs    │ ~400  │ ~10    │",
+		"│ s/docs/c2 │ s     │ docs    │  ~400 │    ~10 │",
 		"token lengths as drawn",
 		"│ s     │ docs    │       12 │ 400.0      │ 400 │ 400 │ 400 │ 10.0        │ 10  │ 10  │  10 │ 75.0%        │",
 	} {
