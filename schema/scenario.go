@@ -204,8 +204,8 @@ type API struct {
 // pairs; and optionally a prefix the prompts of a group share
 // (profile_dist.go).
 type Profile struct {
-	Input  Length     `yaml:"input,omitempty" json:"input,omitempty"`
-	Output Length     `yaml:"output,omitempty" json:"output,omitempty"`
+	Input  Length     `yaml:"input,omitempty" json:"input,omitempty,omitzero"`
+	Output Length     `yaml:"output,omitempty" json:"output,omitempty,omitzero"`
 	Mix    []MixEntry `yaml:"mix,omitempty" json:"mix,omitempty" jsonschema:"minItems=1"`
 	Prefix *Prefix    `yaml:"prefix,omitempty" json:"prefix,omitempty"`
 }
