@@ -80,17 +80,15 @@ func (g *Generator) AppendTokenIDs(dst []int, i int, s Shape) []int {
 
 // appendPart appends the n token ids of part number k.
 func (g *Generator) appendPart(dst []int, part uint64, k, n int, ids perm) []int {
-	r := g.rng(part, k)
 	lo, hi := spell(k, ids)
-	for j := 0; j < n; j++ {
-		switch j {
-		case 0:
-			dst = append(dst, MinTokenID+lo)
-		case 1:
-			dst = append(dst, MinTokenID+hi)
-		default:
-			dst = append(dst, MinTokenID+int(r.below(tokenSpace)))
+	for j, id := range [2]int{lo, hi} {
+		if j < n {
+			dst = append(dst, MinTokenID+id)
 		}
+	}
+	r := g.rng(part, k)
+	for j := 2; j < n; j++ {
+		dst = append(dst, MinTokenID+int(r.below(tokenSpace)))
 	}
 	return dst
 }
