@@ -75,6 +75,9 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 		Title: "an HTTP error status from 400 to 599"})
 	setItems(s, "Report", "percentiles", &jsonschema.Schema{Type: "number", ExclusiveMinimum: "0", ExclusiveMaximum: "100",
 		Title: "a percentile strictly between 0 and 100"})
+	if p := property(s, "Prefix", "groups"); p != nil {
+		p.Maximum = json.Number(strconv.Itoa(MaxPrefixGroups))
+	}
 	if p := property(s, "Profile", "mix"); p != nil && p.Items != nil {
 		p.Items.Title = "a mix entry {weight, input, output}"
 	}

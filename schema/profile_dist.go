@@ -181,7 +181,8 @@ const (
 )
 
 // MaxPrefixGroups bounds prefix.groups: each group's prefix starts with a
-// token of its own, and there are only so many distinct ones to start with.
+// token of its own, and there are only so many distinct ones to start with
+// (engine/prompt checks it has enough).
 const MaxPrefixGroups = 10_000
 
 // Prefix makes requests share leading tokens, as system prompts, RAG
@@ -193,7 +194,7 @@ type Prefix struct {
 	// Tokens is the length of each group's prefix, added to the profile's input.
 	Tokens int `yaml:"tokens" json:"tokens" jsonschema:"minimum=1"`
 	// Groups is the number of distinct prefixes (default 1).
-	Groups int `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"minimum=1,maximum=10000"`
+	Groups int `yaml:"groups,omitempty" json:"groups,omitempty" jsonschema:"minimum=1"`
 	// Assign says how a request finds its group: round_robin (request i in group i mod groups, the default) or random (seeded).
 	Assign string `yaml:"assign,omitempty" json:"assign,omitempty"`
 }

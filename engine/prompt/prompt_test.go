@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/servebench/servebench/schema"
 )
 
 func TestTokenIDsDeterministicWhateverTheOrder(t *testing.T) {
@@ -257,5 +259,13 @@ func BenchmarkText(b *testing.B) {
 	v := DefaultVocabulary()
 	for i := 0; b.Loop(); i++ {
 		_ = g.Text(i, Shape{Len: 1024}, v)
+	}
+}
+
+// Every prefix group the scenario language allows starts with a token id
+// of its own.
+func TestEnoughTokenIDsForEveryGroup(t *testing.T) {
+	if schema.MaxPrefixGroups > tokenSpace {
+		t.Fatalf("prefix.groups may reach %d, but only %d token ids start a part", schema.MaxPrefixGroups, tokenSpace)
 	}
 }
