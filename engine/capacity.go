@@ -83,7 +83,7 @@ func outcome(st *schema.StageResult) search.Outcome {
 }
 
 func (r *recorder) recordCapacity(step Step, dim string, o search.Options, res search.Result, ids map[float64]string) {
-	c := schema.CapacityResult{Stage: step.Stage.Name, Dimension: dim, Found: res.Found, Value: res.Best,
+	c := schema.CapacityResult{Stage: step.Stage.Name, Profile: step.Profile, Dimension: dim, Found: res.Found, Value: res.Best,
 		FirstFailing: res.FirstFailing, FailedThreshold: res.FailedThreshold, Resolution: o.Resolution,
 		Variant: step.Variant.name()}
 	for _, p := range res.Probes {

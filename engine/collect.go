@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/servebench/servebench/engine/load"
@@ -39,6 +40,7 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 	r.fillSample(s, f)
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
+		r.tally.add(f)
 		r.live.add(f.res.Err != nil)
 	}
 	if f.res.Err != nil && (f.res.Err.Kind == schema.FailConnRefused || f.res.Err.Kind == schema.FailConnReset) {
@@ -79,6 +81,8 @@ func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
 		InputTokens:  res.InputTokens,
 		OutputTokens: res.OutputTokens,
 		TokenSource:  res.TokenSource,
+
+		RequestedInput: f.spec.Input, RequestedOutput: f.spec.Output,
 	}
 	if res.Err != nil {
 		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
@@ -102,8 +106,10 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		StartMS:         ms(res.Start.Sub(r.start)),
 		TTFTMS:          ms(res.TTFT),
 		E2ELMS:          ms(res.E2EL),
-		RequestedInput:  r.step.Lengths.Input,
-		RequestedOutput: r.step.Lengths.Output,
+		RequestedInput:  f.spec.Input,
+		RequestedOutput: f.spec.Output,
+		RequestedPrefix: f.spec.Prefix,
+		PrefixGroup:     f.spec.Group,
 		InputTokens:     res.InputTokens,
 		OutputTokens:    res.OutputTokens,
 		TokenSource:     res.TokenSource,
@@ -132,9 +138,11 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	} else {
 		lag = schema.Dist{} // a closed loop has no schedule to lag behind
 	}
+	lengths := r.tally.stats(r.runner.percentiles)
+	in, out := r.requestedLens(lengths)
 	st := &schema.StageResult{
 		ID: step.ID, Variant: step.Variant.name(), Stage: step.Stage.Name, Profile: step.Profile,
-		InputLen: step.Lengths.Input, OutputLen: step.Lengths.Output,
+		InputLen: in, OutputLen: out, Lengths: lengths,
 		Concurrency: step.Concurrency, Rate: step.Rate, Repeat: step.Repeat,
 		PlannedRequests: step.Requests, PlannedDuration: schema.Duration(step.Duration),
 		Warmup: step.Warmup, StartedAt: stats.Start.UTC(), StopReason: stats.StopReason,
@@ -156,6 +164,16 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 		st.Warnings = append(st.Warnings, "requests.jsonl is incomplete: "+(*p).Error())
 	}
 	return st
+}
+
+// requestedLens are the stage's input_len and output_len: the profile's
+// (the prompt with its prefix), or the rounded means its measured requests
+// asked for when the lengths vary.
+func (r *stepRun) requestedLens(l *schema.LengthStats) (input, output int) {
+	if in, out, ok := r.step.Lengths.FixedLengths(); ok {
+		return in, out
+	}
+	return int(math.Round(l.RequestedInput.Mean)), int(math.Round(l.RequestedOutput.Mean))
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

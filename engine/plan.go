@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -29,14 +30,20 @@ type Plan struct {
 	// per matrix variant, or one unnamed without a matrix (variant.go).
 	Variants []*Variant
 	Steps    []Step
+
+	summaries map[summaryKey]traffic.Summary // Summary's memo; Plan is not for concurrent use
 }
 
 // Step is one stage level: the unit that is measured, saved and judged.
 type Step struct {
-	ID          string
-	Stage       *schema.Stage
-	Profile     string
-	Lengths     schema.Profile
+	ID      string
+	Stage   *schema.Stage
+	Profile string
+	Lengths schema.Profile
+	// Source decides every request of the step (engine/traffic); the
+	// levels and repeats of one stage and profile share it, so they send
+	// the same sequence of lengths.
+	Source      traffic.Source
 	Concurrency int     // closed loop level, or open-loop cap (0: none)
 	Rate        float64 // open loop requests/s; 0 for closed loop
 	Repeat      int     // 1-based; 0 when the stage does not repeat
@@ -75,15 +82,16 @@ func NewPlan(sc *schema.Scenario) (*Plan, error) {
 				if !ok {
 					return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
 				}
-				p.Steps = append(p.Steps, expandStage(v, st, name, prof)...)
+				src := traffic.NewSynthetic(prof, vsc.Seed, st.Name+"/"+name)
+				p.Steps = append(p.Steps, expandStage(v, st, name, prof, src)...)
 			}
 		}
 	}
 	return p, nil
 }
 
-func expandStage(v *Variant, st *schema.Stage, profile string, prof schema.Profile) []Step {
-	base := Step{Stage: st, Profile: profile, Lengths: prof, Requests: st.Requests,
+func expandStage(v *Variant, st *schema.Stage, profile string, prof schema.Profile, src traffic.Source) []Step {
+	base := Step{Stage: st, Profile: profile, Lengths: prof, Source: src, Requests: st.Requests,
 		Duration: st.Duration.D(), Warmup: st.Warmup, Variant: v}
 	var levels []Step
 	switch {
@@ -142,7 +150,8 @@ type Totals struct {
 	Searches     int // capacity searches (their probe count is decided at run time)
 }
 
-// Totals adds up the requests and tokens of every step whose size is known.
+// Totals adds up the requests and tokens of every step whose size is known:
+// the lengths its source will actually draw, warmup included.
 func (p *Plan) Totals() Totals {
 	var t Totals
 	for _, s := range p.Steps {
@@ -152,11 +161,41 @@ func (p *Plan) Totals() Totals {
 		case s.Requests == 0:
 			t.ByDuration++
 		default:
-			n := s.Requests + s.Warmup
-			t.Requests += n
-			t.InputTokens += int64(n * s.Lengths.Input)
-			t.OutputTokens += int64(n * s.Lengths.Output)
+			sum := p.Summary(s)
+			t.Requests += sum.Requests
+			t.InputTokens += sum.InputTokens
+			t.OutputTokens += sum.OutputTokens
 		}
 	}
 	return t
+}
+
+// summaryRequests is how many requests Summary draws for a step that ends
+// by duration or searches, whose request count is not known in advance.
+const summaryRequests = 1000
+
+// Summary describes the requests a step sends as its source will draw
+// them: its warmup and measured requests, or the first summaryRequests
+// when the count is decided at run time. Steps that share a source and a
+// size share the answer, so a plan of many levels is summarised quickly.
+func (p *Plan) Summary(s Step) traffic.Summary {
+	warmup, n := s.Warmup, s.Requests
+	if n == 0 || s.IsSearch() {
+		warmup, n = 0, summaryRequests
+	}
+	key := summaryKey{s.Source, warmup, n}
+	if sum, ok := p.summaries[key]; ok {
+		return sum
+	}
+	if p.summaries == nil {
+		p.summaries = map[summaryKey]traffic.Summary{}
+	}
+	sum := traffic.Summarize(s.Source, warmup, n)
+	p.summaries[key] = sum
+	return sum
+}
+
+type summaryKey struct {
+	src       traffic.Source
+	warmup, n int
 }

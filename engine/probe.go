@@ -6,6 +6,7 @@ import (
 
 	"github.com/servebench/servebench/engine/client"
 	"github.com/servebench/servebench/engine/prompt"
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -43,6 +44,10 @@ func (s *session) probe(ctx context.Context, op *opening) error {
 	return nil
 }
 
+// probeSpec is the probe request: small, and long enough for a chat
+// template to leave a word of content.
+var probeSpec = traffic.Spec{Input: 8, Output: 4}
+
 // probeAttempts bounds how often a probe that failed for a possibly
 // passing reason (a 5xx, a reset, a broken stream) is tried again: one
 // hiccup must not abort a long benchmark, a broken server must.
@@ -53,7 +58,7 @@ const probeAttempts = 3
 func (s *session) probeOnce(ctx context.Context, c *client.Client) *schema.RequestFailure {
 	var fail *schema.RequestFailure
 	for i := 0; i < probeAttempts && ctx.Err() == nil; i++ {
-		req := s.request(prompt.NewGenerator(s.seed), -1-i, schema.Profile{Input: 8, Output: 4})
+		req := s.request(prompt.NewGenerator(s.seed), -1-i, probeSpec)
 		var res client.Result
 		c.Do(ctx, &req, &res)
 		if fail = res.Err; fail == nil || !transient(fail.Kind) {

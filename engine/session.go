@@ -11,6 +11,7 @@ import (
 	"github.com/servebench/servebench/engine/prompt"
 	"github.com/servebench/servebench/engine/scrape"
 	"github.com/servebench/servebench/engine/server"
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -29,6 +30,9 @@ type session struct {
 	model string
 	// tokens is true when prompts go as token ids, false for text.
 	tokens bool
+	// vocab builds text prompts: calibrated with the server's /tokenize
+	// when it has one (exactprompt.go), else the approximation.
+	vocab *prompt.Vocabulary
 	// scrape is where /metrics is scraped during stages; nil when the
 	// server has none worth scraping or scraping is off.
 	scrape      *scrape.Options
@@ -66,6 +70,7 @@ func openSession(ctx context.Context, sc *schema.Scenario, steps []Step, dir str
 		s.close(logf)
 		return nil, op, err
 	}
+	s.settlePrompts(ctx, steps, &op)
 	s.probeMetrics(ctx, sc, &op)
 	return s, op, nil
 }
@@ -74,7 +79,7 @@ func openSession(ctx context.Context, sc *schema.Scenario, steps []Step, dir str
 // server had a say.
 func newSession(sc *schema.Scenario) *session {
 	return &session{api: sc.API, model: sc.Model.Name, seed: sc.Seed, stopTimeout: sc.Server.StopTimeout.D(),
-		tokens: tokenPrompts(sc.API)}
+		tokens: tokenPrompts(sc.API), vocab: prompt.DefaultVocabulary()}
 }
 
 // serverOptions is how the scenario's server is started or reached.
@@ -150,14 +155,15 @@ func (s *session) clientConfig(conns int) client.Config {
 	}
 }
 
-// request builds the prompt of request i: token ids or text, as the
-// session settled.
-func (s *session) request(g *prompt.Generator, i int, p schema.Profile) client.Request {
-	r := client.Request{InputLen: p.Input, OutputLen: p.Output}
+// request builds request i of spec sp: its prompt as token ids or text, as
+// the session settled, of the spec's length and prefix.
+func (s *session) request(g *prompt.Generator, i int, sp traffic.Spec) client.Request {
+	r := client.Request{InputLen: sp.Input, OutputLen: sp.Output}
+	shape := prompt.Shape{Len: sp.Input, Prefix: sp.Prefix, Group: sp.Group}
 	if s.tokens {
-		r.TokenIDs = g.TokenIDs(i, p.Input)
+		r.TokenIDs = g.TokenIDs(i, shape)
 	} else {
-		r.Text = g.Text(i, p.Input)
+		r.Text = g.Text(i, shape, s.vocab)
 	}
 	return r
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/servebench/servebench/engine/load"
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/engine/prompt"
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -28,9 +29,11 @@ type stepRunner struct {
 	slo         *schema.SLO // the scenario's; a stage's own wins
 }
 
-// finished is what a worker hands to the collector: one request, done.
+// finished is what a worker hands to the collector: one request, done,
+// with what its source asked for.
 type finished struct {
 	ticket load.Ticket
+	spec   traffic.Spec
 	res    client.Result
 }
 
@@ -43,6 +46,7 @@ type stepRun struct {
 	client *client.Client
 	gen    *prompt.Generator
 	agg    *metrics.Aggregator
+	tally  lengthTally // owned by the collector, like agg
 	out    chan *finished
 	pool   sync.Pool
 	live   *Live
@@ -152,14 +156,17 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 	if step.Stage.SLO != nil {
 		slo = step.Stage.SLO
 	}
+	// A fixed profile's lengths word the drift warnings as the profile's;
+	// with lengths that vary, each sample carries its own.
+	in, out, _ := step.Lengths.FixedLengths()
 	sr := &stepRun{
 		runner: r, step: step, client: c,
-		gen: prompt.NewGenerator(r.sess.seed ^ int64(hashID(step.ID))),
+		gen: prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
 		agg: metrics.NewAggregator(metrics.Options{
 			Percentiles:     r.percentiles,
 			SLO:             slo,
-			RequestedInput:  step.Lengths.Input,
-			RequestedOutput: step.Lengths.Output,
+			RequestedInput:  in,
+			RequestedOutput: out,
 			IgnoreEOS:       *r.sess.api.IgnoreEOS,
 		}),
 		out:  make(chan *finished, 1024),
@@ -180,7 +187,7 @@ func loadSpec(step Step, seed int64) load.Spec {
 	if step.OpenLoop() {
 		// The pacer error was ruled out by validation (known distribution).
 		spec.Pacer, _ = load.NewPacer(step.Stage.Distribution, step.Rate, step.Stage.Burstiness,
-			seed^int64(hashID(step.ID)))
+			stepSeed(seed, step.ID))
 	}
 	return spec
 }
@@ -195,10 +202,16 @@ func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
 	} else {
 		sr.live.markMeasuring(time.Now())
 	}
-	req := sr.runner.sess.request(sr.gen, idx, sr.step.Lengths)
+	f.spec = sr.step.Source.Spec(idx)
+	req := sr.runner.sess.request(sr.gen, idx, f.spec)
 	sr.client.Do(ctx, &req, &f.res)
 	sr.out <- f
 }
+
+// stepSeed is the seed of one step's prompts and arrivals: each level and
+// repeat sends prompts of its own, so no step finds another's in the
+// server's prefix cache.
+func stepSeed(seed int64, id string) int64 { return seed ^ int64(hashID(id)) }
 
 func hashID(s string) uint64 {
 	h := fnv.New64a()

@@ -64,6 +64,7 @@ type htmlPage struct {
 	Failures    []failureRow
 	Capacity    []capacityView
 	Repeats     []string
+	Lengths     []string
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -127,6 +128,7 @@ func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
+		Lengths:     lengthLines(run),
 		Warnings:    append(warningLines(run), notes...),
 		Scenario:    scenario,
 		Environment: environment(run),

@@ -123,6 +123,7 @@ func htmlCharts(run *schema.Run) []chartGroup {
 		{"Latency distribution", collect(groups, distributionSpecs)},
 		{"Profiles compared", collect(groups, profileSpecs)},
 		{"Server metrics", serverCharts(run)},
+		{"Token length histograms", lengthCharts(run)},
 	}
 	return slices.DeleteFunc(out, func(c chartGroup) bool { return len(c.Charts) == 0 })
 }

@@ -122,6 +122,7 @@ func sections(run *schema.Run) []section {
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
 		{"Repeats", repeatLines(run)},
+		{"Token lengths", lengthLines(run)},
 		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},
@@ -183,6 +184,9 @@ func capacityLines(run *schema.Run) []string {
 func capacityLine(c schema.CapacityResult) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: ", c.Stage)
+	if c.Profile != "" {
+		fmt.Fprintf(&b, "profile %s, ", c.Profile)
+	}
 	if c.Found {
 		fmt.Fprintf(&b, "max %s %s", c.Dimension, format.Float(c.Value))
 	} else {

@@ -39,6 +39,11 @@ var (
 	// DefaultSearchRateResolution that of a rate search (requests/s).
 	DefaultSearchResolution     = 1.0
 	DefaultSearchRateResolution = 0.5
+	// DefaultLengthMin is the min of a normal or lognormal length that sets none.
+	DefaultLengthMin = 1
+	// DefaultPrefixGroups is one shared prefix, vLLM's --random-prefix-len.
+	DefaultPrefixGroups = 1
+	DefaultPrefixAssign = AssignRoundRobin
 )
 
 // Defaults of the built-in simulator (server.builtin and `servebench sim`).
@@ -99,6 +104,9 @@ func applyDefaults(sc *Scenario, present func(string) bool) {
 		}
 	}
 	defaultAPI(&sc.API, present)
+	for name, p := range sc.Profiles {
+		sc.Profiles[name] = defaultProfile(p, join("profiles", name), present)
+	}
 	for i := range sc.Stages {
 		defaultStage(&sc.Stages[i], index("stages", i), present)
 	}
@@ -156,6 +164,46 @@ func defaultAPI(a *API, present func(string) bool) {
 		a.Stream = ptr(DefaultStream)
 	}
 	setString(&a.Prompt, DefaultPrompt)
+}
+
+// defaultProfile names the distribution of every length that leaves it out
+// and fills the prefix's groups and assignment.
+func defaultProfile(p Profile, path string, present func(string) bool) Profile {
+	p.Input = defaultLength(p.Input, path+".input", present)
+	p.Output = defaultLength(p.Output, path+".output", present)
+	if len(p.Mix) > 0 {
+		p.Mix = append([]MixEntry(nil), p.Mix...)
+	}
+	for i := range p.Mix {
+		e := index(path+".mix", i)
+		p.Mix[i].Input = defaultLength(p.Mix[i].Input, e+".input", present)
+		p.Mix[i].Output = defaultLength(p.Mix[i].Output, e+".output", present)
+	}
+	if p.Prefix != nil {
+		x := *p.Prefix
+		setInt(&x.Groups, DefaultPrefixGroups, path+".prefix.groups", present)
+		setString(&x.Assign, DefaultPrefixAssign)
+		p.Prefix = &x
+	}
+	return p
+}
+
+// defaultLength infers a distribution's kind from its keys: a mean or a
+// stddev makes it normal, min and max alone uniform.
+func defaultLength(l Length, path string, present func(string) bool) Length {
+	if l.IsFixed() {
+		return l
+	}
+	if l.Distribution == "" {
+		l.Distribution = LengthUniform
+		if l.Mean != 0 || l.Stddev != 0 {
+			l.Distribution = LengthNormal
+		}
+	}
+	if l.Distribution != LengthUniform {
+		setInt(&l.Min, DefaultLengthMin, path+".min", present)
+	}
+	return l
 }
 
 func defaultStage(st *Stage, path string, present func(string) bool) {

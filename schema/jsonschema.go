@@ -39,7 +39,8 @@ var requiredFields = map[string][]string{
 	"Stage":       {"name"},
 	"Threshold":   {"expr"},
 	"Docker":      {"image"},
-	"Profile":     {"input", "output"},
+	"MixEntry":    {"weight", "input", "output"},
+	"Prefix":      {"tokens"},
 	"SearchRange": {"from", "to"},
 	"VariantSpec": {"name"},
 }
@@ -69,11 +70,18 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 	setEnum(s, "API", "endpoint", EndpointCompletions, EndpointChat)
 	setEnum(s, "API", "prompt", PromptAuto, PromptTokens, PromptText)
 	setEnum(s, "Stage", "distribution", DistPoisson, DistConstant, DistGamma)
+	setEnum(s, "Prefix", "assign", AssignRoundRobin, AssignRandom)
 	setEnum(s, "Report", "formats", FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatVLLM, FormatCSV)
 	setItems(s, "Faults", "error_status", &jsonschema.Schema{Type: "integer", Minimum: "400", Maximum: "599",
 		Title: "an HTTP error status from 400 to 599"})
 	setItems(s, "Report", "percentiles", &jsonschema.Schema{Type: "number", ExclusiveMinimum: "0", ExclusiveMaximum: "100",
 		Title: "a percentile strictly between 0 and 100"})
+	if p := property(s, "Prefix", "groups"); p != nil {
+		p.Maximum = json.Number(strconv.Itoa(MaxPrefixGroups))
+	}
+	if p := property(s, "Profile", "mix"); p != nil && p.Items != nil {
+		p.Items.Title = "a mix entry {weight, input, output}"
+	}
 	if t, ok := s.Definitions["Threshold"]; ok {
 		if p, ok := t.Properties.Get("expr"); ok {
 			p.Description = "expr-lang boolean expression over the stage's metrics: " + strings.Join(metricNames(DefaultPercentiles), ", ")

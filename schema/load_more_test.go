@@ -137,10 +137,10 @@ func TestRedacted(t *testing.T) {
 
 func TestProfileFor(t *testing.T) {
 	sc := loadString(t, "version: 1\nprofiles:\n  safe: {input: 10, output: 5}\n  mine: {input: 1, output: 1}\nstages: [{name: s, profile: mine, concurrency: 1, requests: 1}]\n")
-	if p, ok := sc.ProfileFor("safe"); !ok || p.Input != 10 {
+	if p, ok := sc.ProfileFor("safe"); !ok || p.Input != Fixed(10) {
 		t.Errorf("user profile must override built-in: %+v", p)
 	}
-	if p, ok := sc.ProfileFor("stress"); !ok || p.Input != 512 {
+	if p, ok := sc.ProfileFor("stress"); !ok || p.Input != Fixed(512) {
 		t.Errorf("built-in stress: %+v", p)
 	}
 	if _, ok := sc.ProfileFor("nope"); ok {

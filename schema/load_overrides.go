@@ -258,7 +258,7 @@ func (e *editor) baseProfile(stage string) (in, out any) {
 		return p["input"], p["output"]
 	}
 	b := BuiltinProfiles[name]
-	return int64(b.Input), int64(b.Output)
+	return int64(b.Input.Fixed), int64(b.Output.Fixed)
 }
 
 func orDefaultInt(s Setting[int], def int) int {

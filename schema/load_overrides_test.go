@@ -160,7 +160,7 @@ func TestStageOverride(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := stageNames(sc); !reflect.DeepEqual(got, []string{"poisson", "sweep"}) || sc.Profiles[CLIProfile].Output != 64 {
+	if got := stageNames(sc); !reflect.DeepEqual(got, []string{"poisson", "sweep"}) || sc.Profiles[CLIProfile].Output != Fixed(64) {
 		t.Errorf("stages %v, cli profile %+v (the output of poisson's dev profile)", got, sc.Profiles[CLIProfile])
 	}
 	_, err = LoadWithOverrides(context.Background(), path, Overrides{Stages: given([]string{"swep"}, "--stage")})

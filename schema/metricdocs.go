@@ -173,6 +173,34 @@ func counter(name, doc string) metric {
 	return m
 }
 
+// prefixCacheHitRate is server.prefix_cache_hit_rate: the share of the
+// stage's prompt tokens the prefix cache held (ServerMetrics.PrefixCacheHitRate).
+func prefixCacheHitRate() metric {
+	m := num("prefix_cache_hit_rate", "ratio", "prefix_cache_hits / prefix_cache_queries: the share of the stage's prompt tokens found in the prefix cache, between 0 and 1",
+		func(s source) float64 {
+			if s.st == nil {
+				return 0
+			}
+			r, _ := s.st.Server.PrefixCacheHitRate()
+			return r
+		})
+	counted := scraped(func(sm *ServerMetrics) bool {
+		_, q := sm.Counters[CounterPrefixCacheQueries]
+		_, h := sm.Counters[CounterPrefixCacheHits]
+		return q && h
+	})
+	m.absent = func(s source) string {
+		if why := counted(s); why != "" {
+			return why
+		}
+		if _, ok := s.st.Server.PrefixCacheHitRate(); !ok {
+			return notMeasured("the server looked up no prompt tokens in its prefix cache; is prefix caching on?")
+		}
+		return ""
+	}
+	return m
+}
+
 // capacity is the highest passing level of the run's capacity searches
 // (of the stage's own matrix variant: each variant is searched apart).
 func capacity(dim string) func(source) float64 {
@@ -213,8 +241,8 @@ var metricTree = []metric{
 	num("total_output_tokens", "tokens", "output tokens of completed requests", stage(func(s *StageResult) float64 { return float64(s.Metrics.TotalOutputTokens) })),
 	num("concurrency", "requests", "closed-loop concurrency level, or the open-loop cap", stage(func(s *StageResult) float64 { return float64(s.Concurrency) })),
 	num("rate", "req/s", "open-loop request rate; 0 for closed-loop stages", stage(func(s *StageResult) float64 { return s.Rate })),
-	num("input_len", "tokens", "requested input length of the profile", stage(func(s *StageResult) float64 { return float64(s.InputLen) })),
-	num("output_len", "tokens", "requested output length of the profile", stage(func(s *StageResult) float64 { return float64(s.OutputLen) })),
+	num("input_len", "tokens", "requested prompt length of the profile, shared prefix included (the rounded mean when lengths vary)", stage(func(s *StageResult) float64 { return float64(s.InputLen) })),
+	num("output_len", "tokens", "requested output length of the profile (the rounded mean when lengths vary)", stage(func(s *StageResult) float64 { return float64(s.OutputLen) })),
 	{name: "profile", kind: kindString, doc: "profile name (a string)", str: func(s source) string {
 		if s.st == nil {
 			return ""
@@ -245,6 +273,9 @@ var metricTree = []metric{
 		counter("prompt_tokens", "prompt tokens the server processed during the stage"),
 		counter("generation_tokens", "tokens the server generated during the stage"),
 		counter("preemptions", "sequences the server preempted during the stage"),
+		counter(CounterPrefixCacheQueries, "prompt tokens the server looked up in its prefix cache during the stage"),
+		counter(CounterPrefixCacheHits, "prompt tokens the server found in its prefix cache during the stage"),
+		prefixCacheHitRate(),
 	),
 	group("capacity",
 		num("concurrency", "requests", "highest passing concurrency of the run's capacity search (0: none)", capacity("concurrency")),

@@ -81,9 +81,11 @@ type ServerInfo struct {
 // concurrency or rate, one repeat. Capacity-search probes are stage results too.
 type StageResult struct {
 	// ID is unique within the run: "<stage>/<profile>/c<N>" or ".../r<rate>", plus "#<repeat>" when repeated.
-	ID           string  `json:"id"`
-	Stage        string  `json:"stage"`
-	Profile      string  `json:"profile"`
+	ID      string `json:"id"`
+	Stage   string `json:"stage"`
+	Profile string `json:"profile"`
+	// InputLen and OutputLen are the profile's lengths; for a profile whose
+	// lengths vary, the mean asked for by the measured requests, rounded.
 	InputLen     int     `json:"input_len"`
 	OutputLen    int     `json:"output_len"`
 	Concurrency  int     `json:"concurrency,omitempty"` // closed loop level, or open-loop cap
@@ -108,6 +110,8 @@ type StageResult struct {
 
 	// Variant is the matrix variant the level ran on ("" without a matrix).
 	Variant string `json:"variant,omitempty"`
+	// Lengths is what the measured requests asked for and got, in tokens.
+	Lengths *LengthStats `json:"lengths,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -222,11 +226,16 @@ type RequestRecord struct {
 	TTFTMS          float64   `json:"ttft_ms,omitempty"`
 	ITLMS           []float64 `json:"itl_ms,omitempty"`
 	E2ELMS          float64   `json:"e2el_ms"`
-	RequestedInput  int       `json:"req_input"`
+	RequestedInput  int       `json:"req_input"` // prompt tokens asked for, shared prefix included
 	RequestedOutput int       `json:"req_output"`
-	InputTokens     int       `json:"input_tokens,omitempty"`
-	OutputTokens    int       `json:"output_tokens,omitempty"`
-	TokenSource     string    `json:"token_source,omitempty"` // usage | chunks
+	// RequestedPrefix is how many of the requested prompt tokens are the
+	// prefix shared with every request of PrefixGroup (1-based); both are
+	// absent when the profile shares no prefix.
+	RequestedPrefix int    `json:"req_prefix,omitempty"`
+	PrefixGroup     int    `json:"prefix_group,omitempty"`
+	InputTokens     int    `json:"input_tokens,omitempty"`
+	OutputTokens    int    `json:"output_tokens,omitempty"`
+	TokenSource     string `json:"token_source,omitempty"` // usage | chunks
 	// FinishReason is the server's finish_reason ("length", "stop", ...):
 	// a stop at EOS, a length limit and a cut stream read differently.
 	FinishReason string          `json:"finish_reason,omitempty"`
@@ -273,7 +282,9 @@ type Agg struct {
 
 // CapacityResult is the answer of a capacity search.
 type CapacityResult struct {
-	Stage           string  `json:"stage"`
+	Stage string `json:"stage"`
+	// Profile tells apart the searches of a stage that lists several profiles.
+	Profile         string  `json:"profile,omitempty"`
 	Dimension       string  `json:"dimension"` // concurrency | rate
 	Found           bool    `json:"found"`     // some level passed
 	Value           float64 `json:"value"`     // highest passing level

@@ -205,18 +205,23 @@ type API struct {
 	Headers   map[string]string `yaml:"headers,omitempty" json:"-"`                 // extra request headers (may hold secrets)
 }
 
-// Profile is a pair of token lengths.
+// Profile says how long each request's prompt and output are: input and
+// output (each a fixed count or a distribution), or a weighted mix of such
+// pairs; and optionally a prefix the prompts of a group share
+// (profile_dist.go).
 type Profile struct {
-	Input  int `yaml:"input" json:"input" jsonschema:"minimum=1"`
-	Output int `yaml:"output" json:"output" jsonschema:"minimum=1"`
+	Input  Length     `yaml:"input,omitempty" json:"input,omitempty,omitzero"`
+	Output Length     `yaml:"output,omitempty" json:"output,omitempty,omitzero"`
+	Mix    []MixEntry `yaml:"mix,omitempty" json:"mix,omitempty" jsonschema:"minItems=1"`
+	Prefix *Prefix    `yaml:"prefix,omitempty" json:"prefix,omitempty"`
 }
 
 // BuiltinProfiles are the token profiles every scenario can name.
 var BuiltinProfiles = map[string]Profile{
-	"dev":      {Input: 128, Output: 64},
-	"safe":     {Input: 256, Output: 128},
-	"balanced": {Input: 384, Output: 256},
-	"stress":   {Input: 512, Output: 256},
+	"dev":      {Input: Fixed(128), Output: Fixed(64)},
+	"safe":     {Input: Fixed(256), Output: Fixed(128)},
+	"balanced": {Input: Fixed(384), Output: Fixed(256)},
+	"stress":   {Input: Fixed(512), Output: Fixed(256)},
 }
 
 // SLO bounds per-request latencies; a request meets it when every set bound holds.

@@ -32,6 +32,7 @@ func validateSettings(sc *Scenario, r *reporter) {
 	v.segment("name", sc.Name, "the scenario name")
 	v.server()
 	v.api()
+	v.profiles()
 	v.slo("slo", sc.SLO)
 	v.stages()
 	v.planSize()

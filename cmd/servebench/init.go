@@ -99,7 +99,7 @@ func starterProfile(maxModelLen int) (string, error) {
 	p := schema.BuiltinProfiles[smallest]
 	return "", usagef("--max-model-len %d: even the smallest built-in profile, %s, needs %d + %d = %d tokens; "+
 		"give a context length of at least %d, or write a profile of your own under profiles:",
-		maxModelLen, smallest, p.Input, p.Output, p.Input+p.Output, p.Input+p.Output)
+		maxModelLen, smallest, p.Input.Fixed, p.Output.Fixed, p.Input.Fixed+p.Output.Fixed, p.Input.Fixed+p.Output.Fixed)
 }
 
 // text is the commented scenario. User values are written as YAML
@@ -138,7 +138,7 @@ func (st starter) text(profile string) string {
 			fmt.Fprintf(&b, "  max_model_len: %d   # every profile's input + output must fit\n", st.maxModelLen)
 		}
 	}
-	fmt.Fprintf(&b, starterBody, profile, p.Input, p.Output)
+	fmt.Fprintf(&b, starterBody, profile, p.Input.Fixed, p.Output.Fixed)
 	return b.String()
 }
 

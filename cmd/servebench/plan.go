@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
 	"github.com/servebench/servebench/engine"
 	"github.com/urfave/cli/v2"
 )
@@ -43,12 +44,15 @@ func planAction(c *cli.Context) error {
 	t.SetStyle(table.StyleLight)
 	t.AppendHeader(table.Row{"step", "stage", "profile", "input", "output", "load", "requests", "warmup", "duration"})
 	for _, s := range p.Steps {
-		t.AppendRow(table.Row{s.ID, s.Stage.Name, s.Profile, s.Lengths.Input, s.Lengths.Output,
+		in, out := stepLengths(p, s)
+		t.AppendRow(table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
 			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)})
 	}
 	tot := p.Totals()
 	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", countOrDash(tot.Requests), "", ""})
+	t.SetColumnConfigs([]table.ColumnConfig{{Number: 4, Align: text.AlignRight}, {Number: 5, Align: text.AlignRight}})
 	t.Render()
+	printDistributions(w, p)
 	fmt.Fprintf(w, "%d steps", len(p.Steps))
 	if tot.Requests > 0 {
 		fmt.Fprintf(w, "; %d requests, %d input + %d output tokens to send", tot.Requests, tot.InputTokens, tot.OutputTokens)

@@ -23,3 +23,34 @@ func TestPlanShowsWhatTheRunUses(t *testing.T) {
 		t.Errorf("plan still says 0 requests:\n%s", out)
 	}
 }
+
+// TestPlanShowsLengthsAsDrawn: a profile whose lengths vary shows the mean
+// its requests will draw in the step table, and its distribution as drawn
+// (mean, p50, p99, max, prefix share) in a table of its own; the totals add
+// up the drawn lengths.
+func TestPlanShowsLengthsAsDrawn(t *testing.T) {
+	path := writeScenario(t, `version: 1
+name: p
+profiles:
+  docs: {prefix: {tokens: 300, groups: 2}, input: {min: 100, max: 100}, output: {min: 10, max: 10}}
+stages:
+  - {name: s, profile: [docs, dev], concurrency: 2, requests: 10, warmup: 2}
+`)
+	code, out, errs := runCLI(t, "plan", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"│ s/docs/c2 │ s     │ docs    │  ~400 │    ~10 │",
+		"token lengths as drawn",
+		"│ s     │ docs    │       12 │ 400.0      │ 400 │ 400 │ 400 │ 10.0        │ 10  │ 10  │  10 │ 75.0%        │",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+	// 12 requests of 400 + 10 tokens, and 12 of dev's 128 + 64.
+	if want := "24 requests, 6336 input + 888 output tokens to send"; !strings.Contains(out, want) {
+		t.Errorf("plan lacks %q:\n%s", want, out)
+	}
+}

@@ -180,5 +180,5 @@ func describeStep(s engine.Step) string {
 	if s.Requests == 0 {
 		size = s.Duration.String()
 	}
-	return fmt.Sprintf("profile %s (%d/%d tokens), %s, %s", s.Profile, s.Lengths.Input, s.Lengths.Output, load, size)
+	return fmt.Sprintf("profile %s (%s), %s, %s", s.Profile, profileLengths(s.Lengths), load, size)
 }

@@ -7,6 +7,7 @@
 package metrics
 
 import (
+	"cmp"
 	"time"
 
 	"github.com/servebench/servebench/schema"
@@ -31,7 +32,8 @@ type Options struct {
 	// 0 means DefaultExactLimit.
 	ExactLimit int
 	// RequestedInput and RequestedOutput are the profile's lengths, for the
-	// drift and short- and long-output checks; 0 skips a check.
+	// drift and short- and long-output checks of samples that do not carry
+	// their own (Sample.RequestedInput); 0 skips a check.
 	RequestedInput, RequestedOutput int
 	// IgnoreEOS says the requests asked the server to ignore the end of
 	// sequence (api.ignore_eos), so a short output means the server ignored
@@ -55,7 +57,10 @@ type Sample struct {
 	// InputTokens is the server's prompt count, 0 when it did not report
 	// one (unknown, not averaged into the input length).
 	InputTokens, OutputTokens int
-	TokenSource               string // usage | chunks
+	// RequestedInput and RequestedOutput are the lengths this request asked
+	// for, when its source varies them; 0 takes Options'.
+	RequestedInput, RequestedOutput int
+	TokenSource                     string // usage | chunks
 
 	QueueTime, SendLag time.Duration
 }
@@ -71,8 +76,12 @@ type Aggregator struct {
 	short, long           int
 	inputKnown, inputLow  int // completed requests with a prompt count; of those, below the requested input
 	totalIn, totalOut     int64
-	sources               map[string]bool
-	failures              failures
+	// reqIn and reqOut add up the lengths asked for by the requests whose
+	// actual lengths are in totalIn (inputKnown of them) and totalOut
+	// (completed), for the drift warnings.
+	reqIn, reqOut int64
+	sources       map[string]bool
+	failures      failures
 }
 
 // NewAggregator returns an empty aggregator.
@@ -122,18 +131,21 @@ func (a *Aggregator) Add(s *Sample) {
 
 // addTokens accounts the token counts of a completed request.
 func (a *Aggregator) addTokens(s *Sample) {
+	wantIn, wantOut := cmp.Or(s.RequestedInput, a.o.RequestedInput), cmp.Or(s.RequestedOutput, a.o.RequestedOutput)
 	a.totalOut += int64(s.OutputTokens)
+	a.reqOut += int64(wantOut)
 	if s.InputTokens > 0 {
 		a.totalIn += int64(s.InputTokens)
+		a.reqIn += int64(wantIn)
 		a.inputKnown++
-		if s.InputTokens < a.o.RequestedInput {
+		if s.InputTokens < wantIn {
 			a.inputLow++
 		}
 	}
 	if s.TokenSource != "" {
 		a.sources[s.TokenSource] = true
 	}
-	switch want := a.o.RequestedOutput; {
+	switch want := wantOut; {
 	case want <= 0:
 	case s.OutputTokens < want:
 		a.short++

@@ -1,14 +1,24 @@
 // Package prompt makes the synthetic prompts of a run: token-id prompts for
 // the completions endpoint and word prompts for chat, each of an exact
-// length, each different from every other, and reproducible from a seed.
+// length, reproducible from a seed.
 //
-// Every request i gets its own generator derived from (seed, i), so the
-// prompt of request 17 is the same whichever worker asks first; and every
-// prompt starts with random tokens, so the server's prefix cache cannot
-// collapse the load into one cached prefix.
+// A prompt has a Shape: Len tokens, of which the first Prefix are the
+// prefix of its group, shared with every other prompt of that group; the
+// rest are its own. Every part, a group's prefix or a request's own tokens,
+// begins with tokens that spell its number in base V (V token ids, or V
+// vocabulary words), scrambled by a seeded permutation, and continues with
+// seeded random tokens. So:
+//
+//   - prompts of one group share exactly Prefix leading tokens: their own
+//     parts differ from their first token (for up to V requests per step,
+//     and within their first two tokens for up to V²);
+//   - prompts of different groups share no leading token (up to V groups);
+//   - without a prefix, no two prompts share a leading token, so the
+//     server's prefix cache cannot collapse the load into one cached prefix.
+//
+// Everything is a function of (seed, request index, group), so the prompt
+// of request 17 is the same whichever worker asks first.
 package prompt
-
-import "strings"
 
 // Token ids are drawn from [MinTokenID, MaxTokenID): above the special and
 // byte-level tokens at the bottom of common vocabularies, below the size of
@@ -18,7 +28,25 @@ const (
 	MaxTokenID = 30000
 )
 
-// Generator makes prompts for one run. It holds only its seed, so it is
+// tokenSpace is how many token ids prompts draw from.
+const tokenSpace = MaxTokenID - MinTokenID
+
+// Shape is where a prompt's tokens come from.
+type Shape struct {
+	Len    int // tokens of the whole prompt
+	Prefix int // leading tokens shared by every prompt of Group
+	Group  int // 1-based group; 0: no shared prefix
+}
+
+// own is the number of tokens that are the prompt's own.
+func (s Shape) own() int {
+	if s.Group == 0 {
+		return s.Len
+	}
+	return s.Len - s.Prefix
+}
+
+// Generator makes the prompts of one step. It holds only its seed, so it is
 // safe for concurrent use.
 type Generator struct {
 	seed uint64
@@ -29,44 +57,78 @@ func NewGenerator(seed int64) *Generator {
 	return &Generator{seed: uint64(seed)}
 }
 
-// TokenIDs returns the n token ids of request i.
-func (g *Generator) TokenIDs(i, n int) []int {
-	return g.AppendTokenIDs(make([]int, 0, n), i, n)
+// Parts of a prompt, each with its own random stream.
+const (
+	partOwn uint64 = iota + 1
+	partPrefix
+)
+
+// TokenIDs returns the token ids of request i's prompt of shape s.
+func (g *Generator) TokenIDs(i int, s Shape) []int {
+	return g.AppendTokenIDs(make([]int, 0, s.Len), i, s)
 }
 
-// AppendTokenIDs appends the n token ids of request i to dst, for callers
-// that reuse a buffer.
-func (g *Generator) AppendTokenIDs(dst []int, i, n int) []int {
-	r := g.rng(i)
-	for k := 0; k < n; k++ {
-		dst = append(dst, MinTokenID+int(r.below(MaxTokenID-MinTokenID)))
+// AppendTokenIDs appends the token ids of request i's prompt of shape s to
+// dst, for callers that reuse a buffer.
+func (g *Generator) AppendTokenIDs(dst []int, i int, s Shape) []int {
+	ids := newPerm(tokenSpace, g.seed)
+	if s.Group > 0 {
+		dst = g.appendPart(dst, partPrefix, s.Group, s.Prefix, ids)
+	}
+	return g.appendPart(dst, partOwn, i, s.own(), ids)
+}
+
+// appendPart appends the n token ids of part number k.
+func (g *Generator) appendPart(dst []int, part uint64, k, n int, ids perm) []int {
+	lo, hi := spell(k, ids)
+	for j, id := range [2]int{lo, hi} {
+		if j < n {
+			dst = append(dst, MinTokenID+id)
+		}
+	}
+	r := g.rng(part, k)
+	for j := 2; j < n; j++ {
+		dst = append(dst, MinTokenID+int(r.below(tokenSpace)))
 	}
 	return dst
 }
 
-// Text returns the prompt of request i: n common English words separated by
-// single spaces, so that it has exactly n whitespace-separated words (the
-// built-in simulator's tokens) and close to n tokens in real tokenizers,
-// where each of these words is one token.
-func (g *Generator) Text(i, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	r := g.rng(i)
-	var b strings.Builder
-	b.Grow(n * 6)
-	for k := 0; k < n; k++ {
-		if k > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(words[r.below(uint64(len(words)))])
-	}
-	return b.String()
+// spell is the first two symbols of part k: k's two lowest digits in base
+// p.n, each scrambled by p. Negative k (warmup requests) count down from
+// the top, so they collide with measured ones only past p.n requests.
+func spell(k int, p perm) (lo, hi int) {
+	n := p.n
+	d0 := ((k % n) + n) % n
+	q := (k - d0) / n
+	d1 := ((q % n) + n) % n
+	return p.at(d0), p.at(d1)
 }
 
-// rng derives the generator of request i from the seed.
-func (g *Generator) rng(i int) *splitmix {
-	r := splitmix(g.seed ^ 0x9e3779b97f4a7c15*uint64(i+1))
+// perm is the affine permutation x -> (a·x + b) mod n of [0, n), with a
+// coprime to n: cheap, seeded by b, and one-to-one, which is all the
+// spelling of part numbers needs.
+type perm struct{ n, a, b int }
+
+func newPerm(n int, seed uint64) perm {
+	a := 7919 // a prime; the loop moves it off any factor n shares with it
+	for gcd(a%n, n) != 1 {
+		a++
+	}
+	return perm{n: n, a: a % n, b: int(seed % uint64(n))}
+}
+
+func (p perm) at(x int) int { return (p.a*x + p.b) % p.n }
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
+}
+
+// rng derives the generator of part k of the given kind from the seed.
+func (g *Generator) rng(part uint64, k int) *splitmix {
+	r := splitmix(g.seed ^ part*0xd1b54a32d192ed03 ^ 0x9e3779b97f4a7c15*uint64(k+1))
 	r.next() // decorrelate neighbouring seeds
 	return &r
 }

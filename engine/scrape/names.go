@@ -1,6 +1,10 @@
 package scrape
 
-import dto "github.com/prometheus/client_model/go"
+import (
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/servebench/servebench/schema"
+)
 
 // How the samples of several label sets (engines, finish reasons) combine.
 const (
@@ -31,6 +35,14 @@ var counters = []source{
 	{"generation_tokens", []string{"vllm:generation_tokens_total", "sglang:generation_tokens_total"}, sum},
 	{"preemptions", []string{"vllm:num_preemptions_total"}, sum},
 	{"request_success", []string{"vllm:request_success_total", "tgi_request_success"}, sum},
+	// Prompt tokens looked up in and found in the prefix cache. vLLM V1
+	// renamed vllm:gpu_prefix_cache_{queries,hits} to
+	// vllm:prefix_cache_{queries,hits} and kept the old names for a while
+	// (early V1 counted blocks rather than tokens, which leaves the ratio
+	// alone); V0 exposed only a hit-rate gauge since start-up, which says
+	// nothing about one stage and is not read.
+	{schema.CounterPrefixCacheQueries, []string{"vllm:prefix_cache_queries_total", "vllm:gpu_prefix_cache_queries_total"}, sum},
+	{schema.CounterPrefixCacheHits, []string{"vllm:prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits_total"}, sum},
 }
 
 // snapshot is one scrape in short names.

@@ -23,7 +23,29 @@ func TestExtractMapsServerNamesToShortNames(t *testing.T) {
 			},
 			counters: map[string]float64{
 				"prompt_tokens": 1000 + 512*4, "generation_tokens": 128 * 4, "preemptions": 4, "request_success": 20,
+				"prefix_cache_queries": 18432 + 17920, "prefix_cache_hits": 1024 + 512,
 			},
+		},
+		{
+			name: "vllm prefix cache: the deprecated gpu_ names alone, then both",
+			text: `# TYPE vllm:gpu_prefix_cache_queries_total counter
+vllm:gpu_prefix_cache_queries_total{engine="0",model_name="m"} 300.0
+# TYPE vllm:gpu_prefix_cache_hits_total counter
+vllm:gpu_prefix_cache_hits_total{engine="0",model_name="m"} 120.0
+`,
+			model:    "m",
+			gauges:   map[string]float64{},
+			counters: map[string]float64{"prefix_cache_queries": 300, "prefix_cache_hits": 120},
+		},
+		{
+			name: "vllm prefix cache: the new names win over the deprecated ones",
+			text: `vllm:gpu_prefix_cache_queries_total{engine="0"} 300.0
+vllm:gpu_prefix_cache_hits_total{engine="0"} 120.0
+vllm:prefix_cache_queries_total{engine="0"} 300.0
+vllm:prefix_cache_hits_total{engine="0"} 120.0
+`,
+			gauges:   map[string]float64{},
+			counters: map[string]float64{"prefix_cache_queries": 300, "prefix_cache_hits": 120},
 		},
 		{
 			name: "vllm v0 names",

@@ -23,10 +23,13 @@ type Scraper struct {
 	rec recorder
 }
 
-// Start scrapes once immediately, then every Interval until Stop is called
-// or ctx is cancelled. Cancelling ctx ends the scraping; Stop must still be
-// called to collect what was gathered. Incomplete options scrape nothing,
-// and Stop's result says why.
+// Start scrapes once before it returns, then every Interval until Stop is
+// called or ctx is cancelled. The first scrape is the baseline of every
+// counter delta, so it is taken before the caller sends the stage's first
+// request: a counter that moved before the baseline (the prefix cache's hits
+// of the first requests) would be missing from the stage. Cancelling ctx
+// ends the scraping; Stop must still be called to collect what was
+// gathered. Incomplete options scrape nothing, and Stop's result says why.
 func Start(ctx context.Context, o Options) *Scraper {
 	s := &Scraper{stop: make(chan struct{}), done: make(chan struct{})}
 	if err := o.check(); err != nil {
@@ -34,7 +37,9 @@ func Start(ctx context.Context, o Options) *Scraper {
 		close(s.done)
 		return s
 	}
-	go s.loop(ctx, o, time.Now())
+	start := time.Now()
+	s.scrapeOnce(ctx, o, start) // before the goroutine: it is the samples' only writer from then on
+	go s.loop(ctx, o, start)
 	return s
 }
 
@@ -56,7 +61,6 @@ func (s *Scraper) loop(ctx context.Context, o Options, start time.Time) {
 	defer close(s.done)
 	ticker := time.NewTicker(o.Interval)
 	defer ticker.Stop()
-	s.scrapeOnce(ctx, o, start)
 	for {
 		select {
 		case <-ctx.Done():

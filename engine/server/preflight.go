@@ -76,15 +76,20 @@ type preflightConfig struct {
 // when non-empty) and extra headers with the pre-flight requests: a vLLM
 // started with --api-key guards /v1/models too.
 func WithAuth(apiKey string, headers map[string]string) PreflightOption {
-	return func(c *preflightConfig) {
-		c.header = http.Header{}
-		for k, v := range headers {
-			c.header.Set(k, v)
-		}
-		if apiKey != "" {
-			c.header.Set("Authorization", "Bearer "+apiKey)
-		}
+	return func(c *preflightConfig) { c.header = AuthHeader(apiKey, headers) }
+}
+
+// AuthHeader is the header of every request besides the benchmark's own:
+// the extra headers, and "Authorization: Bearer KEY" when the key is set.
+func AuthHeader(apiKey string, headers map[string]string) http.Header {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
 	}
+	if apiKey != "" {
+		h.Set("Authorization", "Bearer "+apiKey)
+	}
+	return h
 }
 
 // hintAuth adds what to do to an authorisation failure.
@@ -147,12 +152,13 @@ func pickModel(url, model string, entries []modelEntry) (modelEntry, error) {
 // error; an unknown length (0: the server does not report it) passes.
 func checkContext(url string, maxModelLen int, checks []Check) error {
 	var bad []string
-	seen := map[Check]bool{}
+	seen := map[[2]string]bool{} // stage and profile: repeats are reported once
 	for _, c := range checks {
-		if seen[c] || c.P.Fits(maxModelLen) {
+		key := [2]string{c.Stage, c.Profile}
+		if seen[key] || c.P.Fits(maxModelLen) {
 			continue
 		}
-		seen[c] = true
+		seen[key] = true
 		bad = append(bad, fmt.Sprintf("stage %q: %s", c.Stage, schema.ContextLengthMessage(c.Profile, c.P, maxModelLen)))
 	}
 	if len(bad) == 0 {

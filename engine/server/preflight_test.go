@@ -49,10 +49,10 @@ func (p *probeCounter) probe(_ context.Context, model string) error {
 func TestPreflightRejectsProfilesLongerThanContext(t *testing.T) {
 	s := vllmLike(t, gptOSS, true)
 	checks := []Check{
-		{Stage: "sweep", Profile: "safe", P: schema.Profile{Input: 256, Output: 128}},
-		{Stage: "long", Profile: "big", P: schema.Profile{Input: 512, Output: 512}},
-		{Stage: "long", Profile: "big", P: schema.Profile{Input: 512, Output: 512}}, // repeats are reported once
-		{Stage: "huge", Profile: "limit", P: schema.Profile{Input: 1024, Output: 256}},
+		{Stage: "sweep", Profile: "safe", P: schema.Profile{Input: schema.Fixed(256), Output: schema.Fixed(128)}},
+		{Stage: "long", Profile: "big", P: schema.Profile{Input: schema.Fixed(512), Output: schema.Fixed(512)}},
+		{Stage: "long", Profile: "big", P: schema.Profile{Input: schema.Fixed(512), Output: schema.Fixed(512)}}, // repeats are reported once
+		{Stage: "huge", Profile: "limit", P: schema.Profile{Input: schema.Fixed(1024), Output: schema.Fixed(256)}},
 	}
 	var p probeCounter
 	info, err := Preflight(context.Background(), s.URL, "openai/gpt-oss-120b", checks, p.probe)
@@ -101,7 +101,7 @@ func TestPreflightModelNotServedListsServedIDs(t *testing.T) {
 func TestPreflightPassesAndFillsInfo(t *testing.T) {
 	s := vllmLike(t, gptOSS, true)
 	var p probeCounter
-	checks := []Check{{Stage: "sweep", Profile: "fits", P: schema.Profile{Input: 640, Output: 256}}}
+	checks := []Check{{Stage: "sweep", Profile: "fits", P: schema.Profile{Input: schema.Fixed(640), Output: schema.Fixed(256)}}}
 	info, err := Preflight(context.Background(), s.URL, "openai/gpt-oss-120b", checks, p.probe)
 	if err != nil {
 		t.Fatalf("Preflight: %v", err)
@@ -118,7 +118,7 @@ func TestPreflightPassesAndFillsInfo(t *testing.T) {
 
 func TestPreflightEmptyModelTakesFirstAndVersionIsOptional(t *testing.T) {
 	s := vllmLike(t, `{"data":[{"id":"first"},{"id":"second"}]}`, false)
-	checks := []Check{{Stage: "s", Profile: "p", P: schema.Profile{Input: 100000, Output: 1}}}
+	checks := []Check{{Stage: "s", Profile: "p", P: schema.Profile{Input: schema.Fixed(100000), Output: schema.Fixed(1)}}}
 	info, err := Preflight(context.Background(), s.URL, "", checks, nil)
 	if err != nil {
 		t.Fatalf("Preflight with unknown max_model_len: %v", err)
