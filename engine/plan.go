@@ -40,6 +40,9 @@ type Step struct {
 	Requests    int
 	Duration    time.Duration
 	Warmup      int
+	// Part is this shard's share of the step in a sharded run (the zero
+	// Part is the whole step); see Plan.Partition.
+	Part Part
 }
 
 // IsSearch reports whether the step is a capacity search rather than a level.
