@@ -25,6 +25,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// part makes the run one shard's part of a sharded run (ExecuteShard).
+	part *partRun
 }
 
 // Execute runs the plan: it creates the run directory, starts and checks the
@@ -50,14 +52,14 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	runErr := runAll(ctx, o, rec, logf)
+	runErr := causeOf(ctx, runAll(ctx, o, rec, logf))
 	return rec.run, rec.dir, rec.close(runErr)
 }
 
 // runAll opens the session and runs the steps. The server is stopped on
 // every way out, panics included.
 func runAll(ctx context.Context, o Options, rec *recorder, logf func(string, ...any)) (err error) {
-	sess, op, err := openSession(ctx, o.Plan, rec.dir, o.FollowServerLog, logf)
+	sess, op, err := o.part.open(ctx, o.Plan, rec.dir, o.FollowServerLog, logf)
 	rec.opened(op)
 	if err != nil {
 		return err
@@ -72,6 +74,9 @@ func runAll(ctx context.Context, o Options, rec *recorder, logf func(string, ...
 	r := &stepRunner{sess: sess, lines: rec.lines, obs: observer(o.Observer), percentiles: sc.Report.Percentiles, slo: sc.SLO}
 	total := len(o.Plan.Steps)
 	for i, step := range o.Plan.Steps {
+		if err := o.part.startStep(ctx, i, step.ID); err != nil {
+			return err
+		}
 		if err := runPlanned(ctx, r, rec, step, i, total); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/servebench/servebench/engine/load"
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/engine/prompt"
+	"github.com/servebench/servebench/engine/shard"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -61,6 +62,9 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	if err := r.sess.handle.ExitErr(); err != nil {
 		return nil, runError(fmt.Errorf("before stage %s: %w", step.ID, err))
 	}
+	if step.Part.Idle() {
+		return idleResult(step), nil
+	}
 	sctx, cancel := r.stepContext(ctx, step.Stage.Deadline.D())
 	defer cancel()
 	sr, err := r.newStepRun(step)
@@ -96,6 +100,10 @@ func (r *stepRunner) ended(ctx context.Context, sr *stepRun, st *schema.StageRes
 		st.Status, st.StopReason = schema.StatusFailed, died.Error()
 		return runError(fmt.Errorf("stage %s: %w", st.ID, died))
 	case ctx.Err() != nil:
+		if cause := shardCause(ctx); cause != nil { // another shard ended the run
+			st.Status, st.StopReason = statusOf(cause), summary(cause)
+			return cause
+		}
 		st.Status, st.StopReason = schema.StatusInterrupted, "interrupted by the user"
 		return interrupted("during stage " + st.ID)
 	}
@@ -148,25 +156,30 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
 	}
-	slo := r.slo
-	if step.Stage.SLO != nil {
-		slo = step.Stage.SLO
-	}
 	sr := &stepRun{
 		runner: r, step: step, client: c,
-		gen: prompt.NewGenerator(r.sess.seed ^ int64(hashID(step.ID))),
-		agg: metrics.NewAggregator(metrics.Options{
-			Percentiles:     r.percentiles,
-			SLO:             slo,
-			RequestedInput:  step.Lengths.Input,
-			RequestedOutput: step.Lengths.Output,
-			IgnoreEOS:       *r.sess.api.IgnoreEOS,
-		}),
+		gen:  prompt.NewGenerator(r.sess.seed ^ int64(hashID(step.ID))),
+		agg:  stepAggregator(step, r.percentiles, r.slo, *r.sess.api.IgnoreEOS),
 		out:  make(chan *finished, 1024),
 		live: &Live{Total: step.Requests, Duration: step.Duration},
 	}
 	sr.pool.New = func() any { return new(finished) }
 	return sr, nil
+}
+
+// stepAggregator is the aggregator of a step: the scenario's percentiles,
+// its SLO unless the stage sets its own, the profile's lengths.
+func stepAggregator(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS bool) *metrics.Aggregator {
+	if step.Stage.SLO != nil {
+		slo = step.Stage.SLO
+	}
+	return metrics.NewAggregator(metrics.Options{
+		Percentiles:     percentiles,
+		SLO:             slo,
+		RequestedInput:  step.Lengths.Input,
+		RequestedOutput: step.Lengths.Output,
+		IgnoreEOS:       ignoreEOS,
+	})
 }
 
 func loadSpec(step Step, seed int64) load.Spec {
@@ -179,19 +192,33 @@ func loadSpec(step Step, seed int64) load.Spec {
 	}
 	if step.OpenLoop() {
 		// The pacer error was ruled out by validation (known distribution).
-		spec.Pacer, _ = load.NewPacer(step.Stage.Distribution, step.Rate, step.Stage.Burstiness,
-			seed^int64(hashID(step.ID)))
+		// A shard paces its part of the whole rate with its own seed.
+		rate, index, senders := step.Rate, 0, 1
+		if p := step.Part; p.Sharded() {
+			rate, index, senders = p.rate, p.Index, p.senders
+		}
+		spec.Pacer, _ = load.NewPartPacer(step.Stage.Distribution, rate, step.Stage.Burstiness,
+			shard.Seed(seed^int64(hashID(step.ID)), index), index, senders)
 	}
 	return spec
+}
+
+// index is the request's index in the whole step (its prompt's index), as
+// opposed to its index among this shard's part.
+func (sr *stepRun) index(t load.Ticket) int {
+	if t.Warmup {
+		return sr.step.Part.Warmup(t.Index)
+	}
+	return sr.step.Part.Request(t.Index)
 }
 
 // job performs one request on a worker goroutine and hands it over.
 func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
 	f := sr.pool.Get().(*finished)
 	f.ticket = t
-	idx := t.Index
+	idx := sr.index(t)
 	if t.Warmup {
-		idx = -1 - t.Index
+		idx = -1 - idx
 	} else {
 		sr.live.markMeasuring(time.Now())
 	}

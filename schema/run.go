@@ -43,6 +43,9 @@ type Run struct {
 	Notes  []string `json:"notes,omitempty"`
 	// Source says where the run came from: "servebench" or "vllm-import".
 	Source string `json:"source,omitempty"`
+	// Shard is set on one shard's part of a sharded run, and on the run
+	// merged from all parts.
+	Shard *ShardInfo `json:"shard,omitempty"`
 }
 
 // Tool identifies the program that wrote the run.
@@ -89,18 +92,21 @@ type StageResult struct {
 	Repeat       int     `json:"repeat,omitempty"` // 1-based index when the stage repeats
 	Probe        bool    `json:"probe,omitempty"`  // part of a capacity search
 	// Planned requests (0 when the stage ends by duration) and duration.
-	PlannedRequests int               `json:"planned_requests,omitempty"`
-	PlannedDuration Duration          `json:"planned_duration,omitempty"`
-	Warmup          int               `json:"warmup,omitempty"`
-	Status          string            `json:"status"`                // completed | failed | interrupted
-	StopReason      string            `json:"stop_reason,omitempty"` // why it ended early
-	StartedAt       time.Time         `json:"started_at"`
-	Metrics         Metrics           `json:"metrics"`
-	Client          ClientStats       `json:"client"`
-	Server          *ServerMetrics    `json:"server,omitempty"`
-	Failures        []FailureCount    `json:"failures,omitempty"`
-	Thresholds      []ThresholdResult `json:"thresholds,omitempty"`
-	Warnings        []string          `json:"warnings,omitempty"`
+	PlannedRequests int       `json:"planned_requests,omitempty"`
+	PlannedDuration Duration  `json:"planned_duration,omitempty"`
+	Warmup          int       `json:"warmup,omitempty"`
+	Status          string    `json:"status"`                // completed | failed | interrupted
+	StopReason      string    `json:"stop_reason,omitempty"` // why it ended early
+	StartedAt       time.Time `json:"started_at"`
+	// Origin is the instant requests.jsonl's start_ms of this stage counts
+	// from: the stage's start, warmup included.
+	Origin     time.Time         `json:"origin,omitzero"`
+	Metrics    Metrics           `json:"metrics"`
+	Client     ClientStats       `json:"client"`
+	Server     *ServerMetrics    `json:"server,omitempty"`
+	Failures   []FailureCount    `json:"failures,omitempty"`
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
+	Warnings   []string          `json:"warnings,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -212,6 +218,7 @@ type RequestRecord struct {
 	Warmup          bool      `json:"warmup,omitempty"`
 	StartMS         float64   `json:"start_ms"`              // send time, offset from stage start
 	SendLagMS       float64   `json:"send_lag_ms,omitempty"` // open loop: actual - scheduled send
+	QueueMS         float64   `json:"queue_ms,omitempty"`    // closed loop: time waited in the client before the send
 	TTFTMS          float64   `json:"ttft_ms,omitempty"`
 	ITLMS           []float64 `json:"itl_ms,omitempty"`
 	E2ELMS          float64   `json:"e2el_ms"`
