@@ -103,8 +103,8 @@ func readParts(dirs []string) ([]*part, error) {
 			parts = append(parts, &part{dir: d, run: run, offset: off})
 		}
 	}
-	if len(problems) == 0 {
-		problems = checkParts(parts)
+	if len(parts) > 0 || len(problems) == 0 {
+		problems = append(problems, checkParts(parts)...)
 	}
 	if len(problems) > 0 {
 		return nil, &MergeInputError{Problems: problems}
