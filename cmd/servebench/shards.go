@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -87,10 +86,7 @@ func shardOptions(c *cli.Context) (*engine.ShardOptions, error) {
 // derives the rendezvous key from the scenario file and the token.
 func checkSharded(c *cli.Context, so *engine.ShardOptions, plan *engine.Plan) error {
 	var errs []error
-	if _, err := plan.Partition(so.Index, so.Count); err != nil {
-		errs = append(errs, err)
-	}
-	if err := checkServerReach(plan.Scenario.Server, so); err != nil {
+	if err := engine.CheckShardable(plan, so.Index, so.Count, so.Rendezvous); err != nil {
 		errs = append(errs, err)
 	}
 	if so.Rendezvous != "" {
@@ -104,37 +100,6 @@ func checkSharded(c *cli.Context, so *engine.ShardOptions, plan *engine.Plan) er
 	}
 	if len(errs) > 0 {
 		return usageErr(errors.Join(errs...))
-	}
-	return nil
-}
-
-// checkServerReach refuses a server the other shards cannot reach. Only
-// shard 0 starts or checks the server; the others attach to its URL. A
-// loopback URL (and the built-in simulator, which listens on 127.0.0.1
-// of shard 0) works only when every shard runs on one machine, which a
-// loopback rendezvous says; parts run apart each open their own session,
-// so they must share a server.url.
-func checkServerReach(s schema.Server, so *engine.ShardOptions) error {
-	if so.Count < 2 {
-		return nil
-	}
-	kind := s.Kind()
-	if so.Rendezvous == "" {
-		if kind != schema.ServerURL {
-			return fmt.Errorf("a shard run apart (--shard without --rendezvous) attaches to a shared server: give server.url, not a %s server, which every part would start for itself", kind)
-		}
-		return nil
-	}
-	host, _, _ := shard.SplitAddr(so.Rendezvous)
-	if shard.Loopback(host) {
-		return nil
-	}
-	if kind == schema.ServerBuiltin {
-		return fmt.Errorf("the built-in simulator listens on 127.0.0.1 of shard 0, which the shards at the rendezvous %s cannot reach: run `servebench sim --host 0.0.0.0` as a server of its own and point server.url at it", so.Rendezvous)
-	}
-	u, err := url.Parse(s.URL)
-	if err == nil && shard.Loopback(u.Hostname()) {
-		return fmt.Errorf("server.url %s is this machine's loopback address, which the other shards (rendezvous %s) cannot reach: give an address every shard reaches", redact.URL(s.URL), so.Rendezvous)
 	}
 	return nil
 }
