@@ -63,6 +63,7 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 		return nil, runError(fmt.Errorf("before stage %s: %w", step.ID, err))
 	}
 	if step.Part.Idle() {
+		r.obs.StepStarted(step, i, total, &Live{})
 		return idleResult(step), nil
 	}
 	sctx, cancel := r.stepContext(ctx, step.Stage.Deadline.D())

@@ -271,3 +271,69 @@ func TestMergeCommandIsTheLiveMerge(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryShardExitsAsShardZero: a threshold that fails on the merged run
+// makes every shard exit 1, after shard 0 wrote the merged run.
+func TestEveryShardExitsAsShardZero(t *testing.T) {
+	_, url := shardSim(t)
+	path := writeScenario(t, fmt.Sprintf(`version: 1
+name: shards
+server: {url: %s}
+model: {name: m, max_model_len: 1024}
+stages:
+  - {name: s, profile: dev, concurrency: 4, requests: 8}
+thresholds:
+  - expr: completed > 8
+`, url))
+	procs, results := startShards(t, path, fmt.Sprintf("127.0.0.1:%d", freePort(t)), 2)
+	for i, p := range procs {
+		if code := p.wait(t); code != ExitThreshold {
+			t.Errorf("shard %d exited %d, want 1:\n%s", i, code, p.errText())
+		}
+	}
+	if !strings.Contains(procs[1].errText(), "a threshold failed on the merged run") {
+		t.Errorf("shard 1 does not say why it exits 1:\n%s", procs[1].errText())
+	}
+	run, err := schema.ReadRun(onlyRun(t, filepath.Join(results, "0")))
+	if err != nil || run.Passed || run.Stages[0].Metrics.Completed != 8 {
+		t.Errorf("merged run: %v, %+v", err, run)
+	}
+}
+
+// TestShardsApartMergeLater: parts run without a rendezvous (each on its
+// own, attached to one server) merge afterwards into the whole stage.
+func TestShardsApartMergeLater(t *testing.T) {
+	_, url := shardSim(t)
+	path := writeScenario(t, fmt.Sprintf(`version: 1
+name: apart
+server: {url: %s}
+model: {name: m, max_model_len: 1024}
+profiles: {small: {input: 32, output: 16}}
+stages:
+  - {name: sweep, profile: small, concurrency: [2, 4], requests: 20, warmup: 2}
+  - {name: poisson, profile: small, rate: 40, requests: 20}
+`, url))
+	results := t.TempDir()
+	var parts []string
+	for i := range 2 {
+		dir := filepath.Join(results, fmt.Sprint(i))
+		code, _, stderr := runCLI(t, "run", path, "--shard", fmt.Sprintf("%d/2", i), "--results-dir", dir, "--quiet")
+		if code != 0 {
+			t.Fatalf("part %d exited %d: %s", i, code, stderr)
+		}
+		parts = append(parts, onlyRun(t, dir))
+	}
+	merged := t.TempDir()
+	code, _, stderr := runCLI(t, append([]string{"merge", "--results-dir", merged, "--quiet"}, parts...)...)
+	if code != 0 {
+		t.Fatalf("merge exited %d: %s", code, stderr)
+	}
+	run, err := schema.ReadRun(onlyRun(t, merged))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkExactMerge(t, run, onlyRun(t, merged), parts)
+	if !strings.Contains(strings.Join(run.Notes, "\n"), "stages started independently (no rendezvous)") {
+		t.Errorf("notes %q do not say the parts ran apart", run.Notes)
+	}
+}
