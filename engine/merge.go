@@ -11,14 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/servebench/servebench/engine/shard"
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 )
 
-// MaxPartRunBytes bounds a part's run.json as merge reads it (and as shard
-// 0 receives it at the rendezvous): a run.json holds per-stage summaries,
+// MaxPartRunBytes bounds a part's run.json as merge reads it, as shard 0
+// receives it at the rendezvous: a run.json holds per-stage summaries,
 // never per-request data, so even a long sweep stays far below it.
-const MaxPartRunBytes = 256 << 20
+const MaxPartRunBytes = shard.MaxRunBytes
 
 // MergeOptions configure Merge.
 type MergeOptions struct {

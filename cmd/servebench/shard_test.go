@@ -18,10 +18,15 @@ import (
 // shardSim is one simulator on 127.0.0.1 that every shard process reaches,
 // served by the test itself so the test reads what the server saw.
 func shardSim(t *testing.T) (*sim.Server, string) {
+	return shardSimStep(t, 3*time.Millisecond)
+}
+
+// shardSimStep is shardSim with a decode step of its own.
+func shardSimStep(t *testing.T, step time.Duration) (*sim.Server, string) {
 	t.Helper()
 	cfg := sim.DefaultConfig()
 	cfg.Model, cfg.MaxNumSeqs = "m", 64
-	cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = 3*time.Millisecond, 20*time.Microsecond, 2*time.Microsecond
+	cfg.DecodeStep, cfg.DecodePerSeq, cfg.PrefillPerToken = step, 20*time.Microsecond, 2*time.Microsecond
 	s, err := sim.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -174,18 +179,22 @@ func nanos(ms float64) time.Duration { return time.Duration(math.Round(ms * 1e6)
 
 // TestShardedAgreesWithUnsharded: a run of 4 shards and a run of one
 // process, of the same total load on the simulator, agree on request
-// throughput and TTFT p50 within the noise of two unsharded runs.
+// throughput and TTFT p50 within the noise of two unsharded runs. The
+// simulator's decode step (20 ms) makes the server the bottleneck, so
+// what is compared is the load, not how much CPU a busy machine gives one
+// client process against four.
 func TestShardedAgreesWithUnsharded(t *testing.T) {
 	if testing.Short() {
 		t.Skip("three runs of a few seconds each")
 	}
-	_, url := shardSim(t)
+	_, url := shardSimStep(t, 20*time.Millisecond)
 	path := writeScenario(t, fmt.Sprintf(`version: 1
 name: shards
 server: {url: %s}
 model: {name: m, max_model_len: 1024}
+profiles: {small: {input: 32, output: 16}}
 stages:
-  - {name: load, profile: dev, concurrency: 8, requests: 120, warmup: 8}
+  - {name: load, profile: small, concurrency: 8, requests: 160, warmup: 8}
 `, url))
 	whole := func() schema.Metrics {
 		results := t.TempDir()
@@ -199,18 +208,22 @@ stages:
 		}
 		return run.Stages[0].Metrics
 	}
-	a, b := whole(), whole()
-	procs, results := startShards(t, path, fmt.Sprintf("127.0.0.1:%d", freePort(t)), 4)
-	for i, p := range procs {
-		if code := p.wait(t); code != 0 {
-			t.Fatalf("shard %d exited %d:\n%s", i, code, p.errText())
+	sharded := func() schema.Metrics {
+		procs, results := startShards(t, path, fmt.Sprintf("127.0.0.1:%d", freePort(t)), 4)
+		for i, p := range procs {
+			if code := p.wait(t); code != 0 {
+				t.Fatalf("shard %d exited %d:\n%s", i, code, p.errText())
+			}
 		}
+		run, err := schema.ReadRun(onlyRun(t, filepath.Join(results, "0")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return run.Stages[0].Metrics
 	}
-	run, err := schema.ReadRun(onlyRun(t, filepath.Join(results, "0")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := run.Stages[0].Metrics
+	// Interleaved, so a machine that gets busier or quieter during the
+	// test moves the unsharded runs to either side of the sharded one.
+	a, s, b := whole(), sharded(), whole()
 	for _, m := range []struct {
 		name    string
 		a, b, s float64
@@ -226,11 +239,12 @@ stages:
 }
 
 // withinNoise: s lies within the spread of a and b, widened on each side
-// by that spread again and by 10% of their mean, the noise of runs on a
-// machine shared with other tests.
+// by that spread again and by 15% of their mean: the noise of runs on a
+// 2-core machine shared with other tests, where two unsharded runs were
+// measured 11% apart (15.95 and 14.29 req/s) under a load average of 17.
 func withinNoise(a, b, s float64) bool {
 	mean := (a + b) / 2
-	slack := math.Abs(a-b) + 0.10*mean
+	slack := math.Abs(a-b) + 0.15*mean
 	return s >= min(a, b)-slack && s <= max(a, b)+slack
 }
 
