@@ -142,6 +142,9 @@ func checkParts(parts []*part) []string {
 	}
 	var problems []string
 	want := parts[0].run.Shard
+	if err := shard.CheckIndex(0, want.Count); err != nil {
+		return []string{fmt.Sprintf("%q: %v", parts[0].dir, err)}
+	}
 	seen := map[int]string{}
 	for _, p := range parts {
 		sh := p.run.Shard

@@ -65,6 +65,18 @@ func (r *records) advance() error {
 	return nil
 }
 
+// skip reads past the records of stage id and counts them.
+func (r *records) skip(id string) (int, error) {
+	n := 0
+	for r.ok && r.next.Stage == id {
+		n++
+		if err := r.advance(); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 func (r *records) errorf(format string, args ...any) error {
 	return &MergeInputError{Problems: []string{fmt.Sprintf("%s line %d: %s",
 		filepath.Join(r.part.dir, schema.RequestsFile), r.line, fmt.Sprintf(format, args...))}}

@@ -50,7 +50,21 @@ func mergeInto(ctx context.Context, dir string, plan *Plan, parts []*part, logf 
 	if mergeErr == nil {
 		mergeErr = partsError(parts)
 	}
+	if mergeErr == nil {
+		mergeErr = failedStage(run)
+	}
 	return run, rec.close(mergeErr)
+}
+
+// failedStage fails the merged run when one of its stages is failed
+// though every part says it completed (a part that ended mid-stage).
+func failedStage(run *schema.Run) error {
+	for _, st := range run.Stages {
+		if st.Status == schema.StatusFailed {
+			return runError(fmt.Errorf("stage %s is incomplete: %s", st.ID, strings.Join(st.Warnings, "; ")))
+		}
+	}
+	return nil
 }
 
 // mergeSteps merges every step some part ran, in plan order, then checks
@@ -92,12 +106,21 @@ func checkOrder(readers []*records, order map[string]int, i int) error {
 	return nil
 }
 
-// mergeStep merges one step: nil when no part ran it.
+// mergeStep merges one step: nil when no part ran it. Records of a part
+// that has no result for the step (it ended mid-stage before saving) are
+// left out, and the merged stage says so.
 func mergeStep(sc *schema.Scenario, step Step, parts []*part, readers []*records, write func(*schema.RequestRecord) error) (*schema.StageResult, error) {
 	results := make([]*schema.StageResult, len(parts))
 	var origin time.Time
+	var orphans []string
 	for i, p := range parts {
 		if results[i] = p.stage(step.ID); results[i] == nil {
+			if n, err := readers[i].skip(step.ID); err != nil || n > 0 {
+				orphans = append(orphans, fmt.Sprintf("shard %d: %d records of this stage are left out: its run.json has no result for it (the part ended mid-stage)", i, n))
+				if err != nil {
+					return nil, err
+				}
+			}
 			continue
 		}
 		if o := results[i].Origin.Add(-p.offset); origin.IsZero() || o.Before(origin) {
@@ -119,7 +142,9 @@ func mergeStep(sc *schema.Scenario, step Step, parts []*part, readers []*records
 	if err := m.run(readers, write); err != nil {
 		return nil, err
 	}
-	return m.result(step, parts, results, readers), nil
+	st := m.result(step, parts, results, readers)
+	st.Warnings = append(st.Warnings, orphans...)
+	return st, nil
 }
 
 // stage is the part's result of step id, nil when it has none.
@@ -215,7 +240,6 @@ func mergedRun(dir string, parts []*part) *schema.Run {
 	first := parts[0].run
 	run := newRun(first.Scenario, first.Tool.Version, first.StartedAt.Add(-parts[0].offset))
 	run.Tool, run.ScenarioFile, run.Environment, run.Server = first.Tool, first.ScenarioFile, first.Environment, first.Server
-	run.Name = first.Name
 	if run.Server.Log != "" {
 		run.Server.Log = pathFrom(dir, filepath.Join(parts[0].dir, run.Server.Log))
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/servebench/servebench/engine/shard"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/redact"
 )
 
 // ShardOptions make a run one shard's part of a sharded run.
@@ -76,7 +77,11 @@ func ExecuteShard(ctx context.Context, o Options, so ShardOptions) (*schema.Run,
 	o.Plan = plan
 	o.part = &partRun{index: so.Index, count: so.Count, plan: whole.Fingerprint(), rendezvous: so.Rendezvous}
 	cfg := shard.Config{Index: so.Index, Count: so.Count, Addr: so.Rendezvous, Key: so.Key, Plan: o.part.plan,
-		Version: o.Version, Timeout: so.Timeout, Logf: o.Logf}
+		Version: o.Version, Timeout: so.Timeout}
+	if o.Logf != nil {
+		// The lines quote other shards' reasons: through the funnel.
+		cfg.Logf = func(format string, args ...any) { o.Logf("%s", redact.String(fmt.Sprintf(format, args...))) }
+	}
 	switch {
 	case so.Rendezvous == "":
 		run, dir, err := Execute(ctx, o)

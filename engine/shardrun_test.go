@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -175,5 +176,44 @@ func TestMergeRefusesParts(t *testing.T) {
 	_, _, err := Merge(context.Background(), MergeOptions{Parts: []string{t.TempDir(), "/nonexistent"}, ResultsDir: t.TempDir()})
 	if err == nil || !strings.Contains(err.Error(), "cannot merge") || strings.Count(err.Error(), ";") < 1 {
 		t.Errorf("Merge of nothing: %v", err)
+	}
+}
+
+// TestMergeOfAPartThatEndedMidStage: a part whose run.json lacks the stage
+// its requests.jsonl already has records of (it ended before saving) is
+// merged without those records, and the stage says so and is failed.
+func TestMergeOfAPartThatEndedMidStage(t *testing.T) {
+	url := shardedSim(t)
+	sc := scenario(t, fmt.Sprintf(`
+version: 1
+name: cut
+server: {url: %s}
+model: {name: m, max_model_len: 512}
+stages:
+  - {name: a, profile: dev, concurrency: 2, requests: 6}
+  - {name: b, profile: dev, concurrency: 2, requests: 6}
+`, url))
+	res := runShards(t, context.Background(), sc, 2)
+	if res[0].err != nil || res[1].err != nil {
+		t.Fatal(res[0].err, res[1].err)
+	}
+	parts := []string{filepath.Join(res[0].dir, "shards", "0"), filepath.Join(res[0].dir, "shards", "1")}
+	cut := readRunFile(t, parts[1])
+	cut.Stages = cut.Stages[:1]
+	if err := schema.WriteRun(parts[1], cut); err != nil {
+		t.Fatal(err)
+	}
+	run, _, err := Merge(context.Background(), MergeOptions{Parts: parts, ResultsDir: t.TempDir()})
+	var re *RunError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "stage b/dev/c2 is incomplete") || run.Status != schema.StatusFailed {
+		t.Fatalf("Merge: %v (%T), run status %s; want the run failed for the incomplete stage", err, err, run.Status)
+	}
+	b := run.Stages[1]
+	want := "shard 1: 3 records of this stage are left out: its run.json has no result for it (the part ended mid-stage)"
+	if b.Status != schema.StatusFailed || b.Metrics.Sent != 3 || !strings.Contains(strings.Join(b.Warnings, "\n"), want) {
+		t.Errorf("stage b: %s, sent %d, warnings %q", b.Status, b.Metrics.Sent, b.Warnings)
+	}
+	if run.Stages[0].Metrics.Sent != 6 || run.Passed {
+		t.Errorf("stage a sent %d; run passed %v", run.Stages[0].Metrics.Sent, run.Passed)
 	}
 }

@@ -92,21 +92,22 @@ type StageResult struct {
 	Repeat       int     `json:"repeat,omitempty"` // 1-based index when the stage repeats
 	Probe        bool    `json:"probe,omitempty"`  // part of a capacity search
 	// Planned requests (0 when the stage ends by duration) and duration.
-	PlannedRequests int       `json:"planned_requests,omitempty"`
-	PlannedDuration Duration  `json:"planned_duration,omitempty"`
-	Warmup          int       `json:"warmup,omitempty"`
-	Status          string    `json:"status"`                // completed | failed | interrupted
-	StopReason      string    `json:"stop_reason,omitempty"` // why it ended early
-	StartedAt       time.Time `json:"started_at"`
+	PlannedRequests int               `json:"planned_requests,omitempty"`
+	PlannedDuration Duration          `json:"planned_duration,omitempty"`
+	Warmup          int               `json:"warmup,omitempty"`
+	Status          string            `json:"status"`                // completed | failed | interrupted
+	StopReason      string            `json:"stop_reason,omitempty"` // why it ended early
+	StartedAt       time.Time         `json:"started_at"`
+	Metrics         Metrics           `json:"metrics"`
+	Client          ClientStats       `json:"client"`
+	Server          *ServerMetrics    `json:"server,omitempty"`
+	Failures        []FailureCount    `json:"failures,omitempty"`
+	Thresholds      []ThresholdResult `json:"thresholds,omitempty"`
+	Warnings        []string          `json:"warnings,omitempty"`
+
 	// Origin is the instant requests.jsonl's start_ms of this stage counts
 	// from: the stage's start, warmup included.
-	Origin     time.Time         `json:"origin,omitzero"`
-	Metrics    Metrics           `json:"metrics"`
-	Client     ClientStats       `json:"client"`
-	Server     *ServerMetrics    `json:"server,omitempty"`
-	Failures   []FailureCount    `json:"failures,omitempty"`
-	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
-	Warnings   []string          `json:"warnings,omitempty"`
+	Origin time.Time `json:"origin,omitzero"`
 }
 
 // Passed reports whether every threshold of the stage held.

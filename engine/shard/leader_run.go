@@ -43,7 +43,8 @@ func (l *Leader) read(p *peer) {
 		case msgSent:
 			l.post(event{kind: msgSent, peer: p})
 		case msgAbort:
-			l.fail(&Error{Msg: fmt.Sprintf("shard %d: %s", p.index, m.Reason), Interrupted: m.Interrupted})
+			e := abortError(m)
+			l.fail(&Error{Msg: fmt.Sprintf("shard %d: %s", p.index, e.Msg), Interrupted: e.Interrupted})
 			return
 		default:
 			l.fail(&Error{Msg: fmt.Sprintf("%s: rendezvous protocol: unexpected %q", who, m.Type)})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 )
@@ -172,8 +173,15 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
+// maxReason bounds the reason of an abort as it is shown.
+const maxReason = 2 << 10
+
 func abortError(m msg) *Error {
-	return &Error{Msg: m.Reason, Interrupted: m.Interrupted}
+	reason := m.Reason
+	if len(reason) > maxReason {
+		reason = strings.ToValidUTF8(reason[:maxReason], "") + " ..."
+	}
+	return &Error{Msg: reason, Interrupted: m.Interrupted}
 }
 
 // lost describes a connection that broke: closed, silent or garbled.
