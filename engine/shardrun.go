@@ -24,8 +24,8 @@ type ShardOptions struct {
 	Rendezvous string
 	// Key is the rendezvous's shared secret (shard.Key).
 	Key []byte
-	// Timeout bounds the join, each stage's barrier and the collection
-	// (shard.Config.Timeout).
+	// Timeout bounds the join, and with api.timeout added each stage's
+	// barrier and the collection (shard.Config).
 	Timeout time.Duration
 	// Finish renders the run this shard reports (the merged run on shard
 	// 0 at a rendezvous, its own part otherwise) before shard 0 tells the
@@ -77,7 +77,7 @@ func ExecuteShard(ctx context.Context, o Options, so ShardOptions) (*schema.Run,
 	o.Plan = plan
 	o.part = &partRun{index: so.Index, count: so.Count, plan: whole.Fingerprint(), rendezvous: so.Rendezvous}
 	cfg := shard.Config{Index: so.Index, Count: so.Count, Addr: so.Rendezvous, Key: so.Key, Plan: o.part.plan,
-		Version: o.Version, Timeout: so.Timeout}
+		Version: o.Version, Timeout: so.Timeout, Straggle: o.Plan.Scenario.API.Timeout.D()}
 	if o.Logf != nil {
 		// The lines quote other shards' reasons: through the funnel.
 		cfg.Logf = func(format string, args ...any) { o.Logf("%s", redact.String(fmt.Sprintf(format, args...))) }

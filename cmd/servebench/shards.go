@@ -29,7 +29,7 @@ func shardFlags() []cli.Flag {
 		&cli.StringFlag{Name: "rendezvous-token", EnvVars: []string{shard.TokenEnv},
 			Usage: "shared `TOKEN` that, with the scenario file, admits a shard to the rendezvous"},
 		&cli.DurationFlag{Name: "rendezvous-timeout", Value: shard.DefaultTimeout,
-			Usage: "how long shard 0 waits for every shard to join, for the last to reach a stage after the first, and for the results"},
+			Usage: "how long shard 0 waits for every shard to join, and (plus api.timeout) for the last to reach a stage after the first and for the results"},
 	}
 }
 

@@ -27,10 +27,14 @@ type Config struct {
 	Plan string
 	// Version is servebench's version; every shard must run the same.
 	Version string
-	// Timeout bounds the join (every shard connected and admitted), each
-	// stage's barrier (from the first shard's arrival to the last's), and
-	// shard 0's wait for the results (from its own end).
+	// Timeout bounds the join (every shard connected and admitted), and,
+	// with Straggle added, each stage's barrier (from the first shard's
+	// arrival to the last's) and shard 0's wait for the results (from its
+	// own end).
 	Timeout time.Duration
+	// Straggle is how much later than the others a live shard may finish a
+	// stage: the longest its last request may take (api.timeout).
+	Straggle time.Duration
 	// Inbox is where shard 0 stores the results the others send, one
 	// directory per shard (Inbox/1, Inbox/2, ...).
 	Inbox string

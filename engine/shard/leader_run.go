@@ -139,11 +139,11 @@ func (l *Leader) Publish(data []byte) error {
 }
 
 // Start waits until every shard is ready for step (one that is not within
-// the timeout of the first fails the run) and returns the instant, on
+// Timeout+Straggle of the first fails the run) and returns the instant, on
 // this machine's clock, at which every shard starts it.
 func (l *Leader) Start(ctx context.Context, step int, id string) (time.Time, error) {
-	first := time.Now()
-	timer := time.NewTimer(l.cfg.Timeout)
+	first, limit := time.Now(), l.cfg.Timeout+l.cfg.Straggle
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	ready := map[int]bool{}
 	for len(ready) < len(l.peers) {
@@ -156,11 +156,11 @@ func (l *Leader) Start(ctx context.Context, step int, id string) (time.Time, err
 			ready[e.peer.index] = true
 			if e.at.Before(first) {
 				first = e.at
-				timer.Reset(l.cfg.Timeout - time.Since(first))
+				timer.Reset(limit - time.Since(first))
 			}
 		case <-timer.C:
 			l.fail(&Error{Msg: fmt.Sprintf("%s did not reach stage %s within %s of the first shard",
-				l.absent(ready), id, l.cfg.Timeout)})
+				l.absent(ready), id, limit)})
 			return time.Time{}, l.err
 		case <-l.failed:
 			return time.Time{}, l.err
@@ -194,10 +194,11 @@ func (l *Leader) absent(have map[int]bool) string {
 }
 
 // Collect waits until every shard has sent its results into the inbox. A
-// shard that has not begun to send within the timeout of the call fails
-// the run; one that is sending is bounded by Silence.
+// shard that has not begun to send within Timeout+Straggle of the call
+// fails the run; one that is sending is bounded by Silence.
 func (l *Leader) Collect(ctx context.Context) error {
-	timer := time.NewTimer(l.cfg.Timeout)
+	limit := l.cfg.Timeout + l.cfg.Straggle
+	timer := time.NewTimer(limit)
 	defer timer.Stop()
 	sending, sent := map[int]bool{}, map[int]bool{}
 	for len(sent) < len(l.peers) {
@@ -217,7 +218,7 @@ func (l *Leader) Collect(ctx context.Context) error {
 				sending[i] = true
 			}
 			if len(sending) < len(l.peers) {
-				l.fail(&Error{Msg: fmt.Sprintf("%s did not send results within %s of shard 0's end", l.absent(sending), l.cfg.Timeout)})
+				l.fail(&Error{Msg: fmt.Sprintf("%s did not send results within %s of shard 0's end", l.absent(sending), limit)})
 				return l.err
 			}
 		case <-l.failed:
