@@ -39,7 +39,7 @@ type link interface {
 // sessionFacts is what shard 0's pre-flight learned, given to every other
 // shard so they attach without checking the server again.
 type sessionFacts struct {
-	URL    string            `json:"url"` // the server's base URL as shard 0 reaches it
+	URL    string            `json:"url,omitempty"` // the built-in simulator's URL on shard 0's machine
 	Model  string            `json:"model"`
 	Tokens bool              `json:"tokens"`
 	Info   schema.ServerInfo `json:"info"`
@@ -85,7 +85,10 @@ func (p *partRun) open(ctx context.Context, pl *Plan, dir string, follow io.Writ
 		if err != nil {
 			return s, op, err
 		}
-		f := &sessionFacts{URL: s.url, Model: s.model, Tokens: s.tokens, Info: op.info, Notes: op.notes}
+		f := &sessionFacts{Model: s.model, Tokens: s.tokens, Info: op.info, Notes: op.notes}
+		if pl.Scenario.Server.Kind() == schema.ServerBuiltin {
+			f.URL = s.url // the others know every other server's URL from the scenario
+		}
 		if _, err := p.link.share(ctx, f); err != nil {
 			s.close(logf)
 			return nil, op, shardError(err)
