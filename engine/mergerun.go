@@ -159,7 +159,9 @@ func (p *part) stage(id string) *schema.StageResult {
 
 // result is the merged stage: metrics from the union of the records over
 // the union of the parts' measured windows, the client's account summed
-// over the parts, and whatever a part said about its own share.
+// over the parts (the most in flight is the sum of the parts' peaks, an
+// upper bound: with every stage started together they coincide), and
+// whatever a part that sent requests said about its own share.
 func (m *stageMerge) result(step Step, parts []*part, results []*schema.StageResult, readers []*records) *schema.StageResult {
 	start, end, busy := m.window(parts, results)
 	st := newStageResult(step, m.union, end.Sub(start))
@@ -183,8 +185,11 @@ func (m *stageMerge) result(step Step, parts []*part, results []*schema.StageRes
 		if r.StopReason != "" && st.StopReason == "" {
 			st.StopReason = r.StopReason
 		}
-		if parts[i].run.Shard.Index == 0 {
-			st.Server = r.Server // the server's view is whole from any shard; shard 0 scrapes it
+		if i == 0 {
+			st.Server = r.Server // the server's view is whole; shard 0 scrapes it
+		}
+		if r.Metrics.Sent+r.Metrics.Canceled == 0 {
+			continue // an idle part: its only warning is that it was idle
 		}
 		clear(ownWarnings)
 		_, _, own := m.own[readers[i]].Finish(time.Duration(r.Metrics.DurationS * float64(time.Second)))

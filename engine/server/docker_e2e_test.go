@@ -18,23 +18,33 @@ import (
 )
 
 // dockerScenario runs servebench's own image as a server.docker server:
-// `servebench sim` in a container FROM scratch, published on 127.0.0.1.
-// The first %s is extra simulator arguments, the %d the host port, the
-// last %s the stages.
+// `servebench sim` in a container FROM scratch. The %s are the image, the
+// simulator's address and extra arguments, the container's network
+// settings, the host port and the stages.
 const dockerScenario = `version: 1
 name: docker-e2e
 server:
   docker:
     image: %s
-    args: [sim, --host, 0.0.0.0, --port, "8000", --model, m, --decode-step, 2ms%s]
-    ports: ["127.0.0.1:%d:8000"]
-    options: [--pull=never]
+    args: [sim, %s, --model, m, --decode-step, 2ms%s]
+    %s
   url: http://127.0.0.1:%d
   ready: {timeout: 1m, interval: 200ms}
   stop_timeout: 5s
 model: {name: m, max_model_len: 1024}
 stages:
 %s`
+
+// Networks of the simulator's container: published on 127.0.0.1 as users
+// do, or on the host's network. A container that dies behind a published
+// port can leave docker's userland proxy accepting connections for a
+// moment, and the run's liveness check (a refused connection means gone)
+// then finds the server alive: the case of a dying server uses the host's
+// network, where the port is refused the moment the simulator exits.
+const (
+	published = "published"
+	hostNet   = "host"
+)
 
 // TestDockerServerKindEndToEnd runs the server.docker kind against a real
 // engine with an image built from the repository's Dockerfile around the
@@ -61,9 +71,15 @@ func TestDockerServerKindEndToEnd(t *testing.T) {
 			t.Errorf("containers of %s left behind: %v", img.Tag, ids)
 		}
 	}
-	scenario := func(t *testing.T, simArgs, stages string) string {
+	scenario := func(t *testing.T, network, simArgs, stages string) string {
 		port := freePort(t)
-		src := fmt.Sprintf(dockerScenario, img.Tag, simArgs, port, port, stages)
+		addr := `--host, 0.0.0.0, --port, "8000"`
+		netw := fmt.Sprintf(`ports: ["127.0.0.1:%d:8000"]`+"\n    options: [--pull=never]", port)
+		if network == hostNet {
+			addr = fmt.Sprintf(`--host, 127.0.0.1, --port, "%d"`, port)
+			netw = "options: [--pull=never, --network, host]"
+		}
+		src := fmt.Sprintf(dockerScenario, img.Tag, addr, simArgs, netw, port, stages)
 		path := filepath.Join(t.TempDir(), "s.yaml")
 		if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 			t.Fatal(err)
@@ -72,7 +88,7 @@ func TestDockerServerKindEndToEnd(t *testing.T) {
 	}
 
 	t.Run("lifecycle", func(t *testing.T) {
-		sc, err := schema.Load(ctx, scenario(t, "", "  - {name: s, profile: dev, concurrency: 1, requests: 1}\n"))
+		sc, err := schema.Load(ctx, scenario(t, published, "", "  - {name: s, profile: dev, concurrency: 1, requests: 1}\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,18 +124,19 @@ func TestDockerServerKindEndToEnd(t *testing.T) {
 	}
 	stage := "  - {name: s, profile: dev, concurrency: 2, requests: 10}\n"
 	for _, c := range []struct {
-		name, simArgs, stages string
-		signal                os.Signal
-		code                  int
-		want                  string
+		name, network, simArgs, stages string
+		signal                         os.Signal
+		code                           int
+		want                           string
 	}{
-		{"a run that succeeds", "", stage, nil, 0, ""},
-		{"a server that cannot start", ", --port, not-a-port", stage, nil, 3, "exited"},
-		{"a server that dies mid-stage", ", --exit-after, \"12\"", "  - {name: s, profile: dev, concurrency: 2, requests: 400}\n", nil, 3, "s/dev/c2"},
-		{"ctrl-c mid-stage", "", "  - {name: long, profile: dev, concurrency: 2, duration: 5m}\n", syscall.SIGINT, 130, "interrupt"},
+		{"a run that succeeds", published, "", stage, nil, 0, ""},
+		{"a server that cannot start", published, ", --max-num-seqs, \"0\"", stage, nil, 3, "exited with status"},
+		{"a server that dies mid-stage", hostNet, ", --exit-after, \"12\"", "  - {name: s, profile: dev, concurrency: 2, requests: 400}\n", nil, 3,
+			`stage s/dev/c2: server process "docker"`},
+		{"ctrl-c mid-stage", published, "", "  - {name: long, profile: dev, concurrency: 2, duration: 5m}\n", syscall.SIGINT, 130, "interrupt"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			path := scenario(t, c.simArgs, c.stages)
+			path := scenario(t, c.network, c.simArgs, c.stages)
 			code, stderr := 0, ""
 			if c.signal != nil {
 				code, stderr = runProgress(t, ctx, img.Bin, path, "long/dev/c2 started", c.signal)
