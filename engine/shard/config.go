@@ -48,21 +48,6 @@ func (c *Config) logf(format string, args ...any) {
 	}
 }
 
-// Check reports what is wrong with the shard settings, all at once.
-func (c *Config) Check() []error {
-	var errs []error
-	if err := CheckIndex(c.Index, c.Count); err != nil {
-		errs = append(errs, err)
-	}
-	if _, _, err := SplitAddr(c.Addr); err != nil {
-		errs = append(errs, err)
-	}
-	if c.Timeout <= 0 {
-		errs = append(errs, fmt.Errorf("rendezvous timeout %s: give a positive duration", c.Timeout))
-	}
-	return errs
-}
-
 // SplitAddr splits a rendezvous address HOST:PORT; a missing port is
 // DefaultPort.
 func SplitAddr(addr string) (host string, port int, err error) {
