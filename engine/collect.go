@@ -101,7 +101,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 	*rec = schema.RequestRecord{
 		Stage:           r.step.ID,
 		Variant:         r.step.Variant.name(),
-		Index:           f.ticket.Index,
+		Index:           r.index(f.ticket),
 		Warmup:          f.ticket.Warmup,
 		StartMS:         ms(res.Start.Sub(r.start)),
 		TTFTMS:          ms(res.TTFT),
@@ -116,8 +116,12 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		FinishReason:    res.FinishReason,
 		Error:           res.Err,
 	}
-	if r.step.OpenLoop() && !f.ticket.Scheduled.IsZero() {
-		rec.SendLagMS = ms(res.Start.Sub(f.ticket.Scheduled))
+	if lag := res.Start.Sub(f.ticket.Scheduled); !f.ticket.Scheduled.IsZero() {
+		if r.step.OpenLoop() {
+			rec.SendLagMS = ms(lag)
+		} else if lag > 0 {
+			rec.QueueMS = ms(lag) // as fillSample counts it, so a merge recounts it
+		}
 	}
 	if len(res.ITL) > 0 {
 		rec.ITLMS = make([]float64, len(res.ITL))
@@ -129,32 +133,13 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 
 // result turns the aggregator and the load statistics into a stage result.
 func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResult {
-	step := r.step
 	window := stats.End.Sub(stats.Start)
-	m, failures, warnings := r.agg.Finish(window)
-	queue, lag := r.agg.ClientDists()
-	if step.OpenLoop() {
-		queue = schema.Dist{} // an open loop has no client queue: lag says it all
-	} else {
-		lag = schema.Dist{} // a closed loop has no schedule to lag behind
-	}
-	lengths := r.tally.stats(r.runner.percentiles)
-	in, out := r.requestedLens(lengths)
-	st := &schema.StageResult{
-		ID: step.ID, Variant: step.Variant.name(), Stage: step.Stage.Name, Profile: step.Profile,
-		InputLen: in, OutputLen: out, Lengths: lengths,
-		Concurrency: step.Concurrency, Rate: step.Rate, Repeat: step.Repeat,
-		PlannedRequests: step.Requests, PlannedDuration: schema.Duration(step.Duration),
-		Warmup: step.Warmup, StartedAt: stats.Start.UTC(), StopReason: stats.StopReason,
-		Metrics: m, Failures: failures, Warnings: warnings,
-		Client: schema.ClientStats{
-			TargetConcurrency: step.Concurrency, AchievedConcurrency: stats.AchievedConcurrency,
-			MaxInFlight: stats.MaxInFlight, SendLag: lag, QueueTime: queue, CPUSeconds: cpu.Seconds(),
-		},
-	}
-	if step.OpenLoop() {
-		st.Distribution, st.Burstiness = step.Stage.Distribution, step.Stage.Burstiness
-	}
+	st := newStageResult(r.step, r.agg, window)
+	st.StartedAt, st.Origin, st.StopReason = stats.Start.UTC(), r.start.UTC(), stats.StopReason
+	st.Client.AchievedConcurrency, st.Client.MaxInFlight, st.Client.CPUSeconds =
+		stats.AchievedConcurrency, stats.MaxInFlight, cpu.Seconds()
+	st.Lengths = r.tally.stats(r.runner.percentiles)
+	st.InputLen, st.OutputLen = r.requestedLens(st.Lengths)
 	var warning string
 	st.Client.Bottleneck, warning = bottleneck(st, window)
 	if warning != "" {
@@ -174,6 +159,33 @@ func (r *stepRun) requestedLens(l *schema.LengthStats) (input, output int) {
 		return in, out
 	}
 	return int(math.Round(l.RequestedInput.Mean)), int(math.Round(l.RequestedOutput.Mean))
+}
+
+// newStageResult is a step's result from its aggregator over window, the
+// measured wall time: what a single client and a merge of shards' records
+// (merge.go) compute alike. The caller adds how the load ran.
+func newStageResult(step Step, agg *metrics.Aggregator, window time.Duration) *schema.StageResult {
+	m, failures, warnings := agg.Finish(window)
+	in, out, _ := step.Lengths.FixedLengths() // the means of varying lengths come from the caller's tally
+	queue, lag := agg.ClientDists()
+	if step.OpenLoop() {
+		queue = schema.Dist{} // an open loop has no client queue: lag says it all
+	} else {
+		lag = schema.Dist{} // a closed loop has no schedule to lag behind
+	}
+	st := &schema.StageResult{
+		ID: step.ID, Variant: step.Variant.name(), Stage: step.Stage.Name, Profile: step.Profile,
+		InputLen: in, OutputLen: out,
+		Concurrency: step.Concurrency, Rate: step.Rate, Repeat: step.Repeat,
+		PlannedRequests: step.Requests, PlannedDuration: schema.Duration(step.Duration),
+		Warmup:  step.Warmup,
+		Metrics: m, Failures: failures, Warnings: warnings,
+		Client: schema.ClientStats{TargetConcurrency: step.Concurrency, SendLag: lag, QueueTime: queue},
+	}
+	if step.OpenLoop() {
+		st.Distribution, st.Burstiness = step.Stage.Distribution, step.Stage.Burstiness
+	}
+	return st
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -25,6 +25,8 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// part makes the run one shard's part of a sharded run (ExecuteShard).
+	part *partRun
 }
 
 // Execute runs the plan: it creates the run directory, starts and checks the
@@ -53,7 +55,7 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	runErr := runVariants(ctx, o, rec, logf)
+	runErr := causeOf(ctx, runVariants(ctx, o, rec, logf))
 	return rec.run, rec.dir, rec.close(runErr)
 }
 
@@ -62,7 +64,7 @@ func Execute(ctx context.Context, o Options) (*schema.Run, string, error) {
 // panics included.
 func runAll(ctx context.Context, o Options, rec *recorder, v *Variant, steps []Step, first int, logf func(string, ...any)) (err error) {
 	sc := v.Scenario
-	sess, op, err := openSession(ctx, sc, steps, rec.dir, o.FollowServerLog, logf)
+	sess, op, err := o.part.open(ctx, sc, steps, rec.dir, o.FollowServerLog, logf)
 	rec.opened(v, op)
 	if err != nil {
 		return err
@@ -76,6 +78,9 @@ func runAll(ctx context.Context, o Options, rec *recorder, v *Variant, steps []S
 	r := &stepRunner{sess: sess, lines: rec.lines, obs: observer(o.Observer), percentiles: sc.Report.Percentiles, slo: sc.SLO}
 	total := len(o.Plan.Steps)
 	for i, step := range steps {
+		if err := o.part.startStep(ctx, first+i, step.ID); err != nil {
+			return err
+		}
 		if err := runPlanned(ctx, r, rec, step, first+i, total); err != nil {
 			return err
 		}

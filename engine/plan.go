@@ -52,6 +52,9 @@ type Step struct {
 	Warmup      int
 	// Variant is the server configuration the step runs against.
 	Variant *Variant
+	// Part is this shard's share of the step in a sharded run (the zero
+	// Part is the whole step); see Plan.Partition.
+	Part Part
 }
 
 // IsSearch reports whether the step is a capacity search rather than a level.

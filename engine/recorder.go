@@ -46,7 +46,12 @@ func newRecorder(o Options, logf func(string, ...any)) (*recorder, error) {
 		base = o.ResultsDir
 	}
 	start := now()
-	dir, err := schema.CreateRunDir(base, sc.Name, start)
+	dir := o.part.dir()
+	if dir != "" {
+		err = mkdirRun(dir)
+	} else {
+		dir, err = schema.CreateRunDir(base, sc.Name, start)
+	}
 	if err != nil {
 		return nil, runError(err)
 	}
@@ -54,7 +59,9 @@ func newRecorder(o Options, logf func(string, ...any)) (*recorder, error) {
 	if err != nil {
 		return nil, runError(err)
 	}
-	return &recorder{run: newRun(sc, o.Version, start), dir: dir, lines: lines, thresholds: th, now: now, logf: logf}, nil
+	r := &recorder{run: newRun(sc, o.Version, start), dir: dir, lines: lines, thresholds: th, now: now, logf: logf}
+	o.part.record(r)
+	return r, nil
 }
 
 func newRun(sc *schema.Scenario, version string, start time.Time) *schema.Run {

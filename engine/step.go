@@ -13,6 +13,7 @@ import (
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/engine/prompt"
 	"github.com/servebench/servebench/engine/traffic"
+	"github.com/servebench/servebench/engine/shard"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -65,6 +66,10 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	if err := r.sess.handle.ExitErr(); err != nil {
 		return nil, runError(fmt.Errorf("before stage %s: %w", step.ID, err))
 	}
+	if step.Part.Idle() {
+		r.obs.StepStarted(step, i, total, &Live{})
+		return idleResult(step), nil
+	}
 	sctx, cancel := r.stepContext(ctx, step.Stage.Deadline.D())
 	defer cancel()
 	sr, err := r.newStepRun(step)
@@ -100,6 +105,10 @@ func (r *stepRunner) ended(ctx context.Context, sr *stepRun, st *schema.StageRes
 		st.Status, st.StopReason = schema.StatusFailed, died.Error()
 		return runError(fmt.Errorf("stage %s: %w", st.ID, died))
 	case ctx.Err() != nil:
+		if cause := shardCause(ctx); cause != nil { // another shard ended the run
+			st.Status, st.StopReason = statusOf(cause), summary(cause)
+			return cause
+		}
 		st.Status, st.StopReason = schema.StatusInterrupted, "interrupted by the user"
 		return interrupted("during stage " + st.ID)
 	}
@@ -152,28 +161,33 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
 	}
-	slo := r.slo
+	sr := &stepRun{
+		runner: r, step: step, client: c,
+		gen:  prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
+		agg:  stepAggregator(step, r.percentiles, r.slo, *r.sess.api.IgnoreEOS),
+		out:  make(chan *finished, 1024),
+		live: &Live{Total: step.Requests, Duration: step.Duration},
+	}
+	sr.pool.New = func() any { return new(finished) }
+	return sr, nil
+}
+
+// stepAggregator is the aggregator of a step: the scenario's percentiles,
+// its SLO unless the stage sets its own, the profile's lengths.
+func stepAggregator(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS bool) *metrics.Aggregator {
 	if step.Stage.SLO != nil {
 		slo = step.Stage.SLO
 	}
 	// A fixed profile's lengths word the drift warnings as the profile's;
 	// with lengths that vary, each sample carries its own.
 	in, out, _ := step.Lengths.FixedLengths()
-	sr := &stepRun{
-		runner: r, step: step, client: c,
-		gen: prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
-		agg: metrics.NewAggregator(metrics.Options{
-			Percentiles:     r.percentiles,
-			SLO:             slo,
-			RequestedInput:  in,
-			RequestedOutput: out,
-			IgnoreEOS:       *r.sess.api.IgnoreEOS,
-		}),
-		out:  make(chan *finished, 1024),
-		live: &Live{Total: step.Requests, Duration: step.Duration},
-	}
-	sr.pool.New = func() any { return new(finished) }
-	return sr, nil
+	return metrics.NewAggregator(metrics.Options{
+		Percentiles:     percentiles,
+		SLO:             slo,
+		RequestedInput:  in,
+		RequestedOutput: out,
+		IgnoreEOS:       ignoreEOS,
+	})
 }
 
 func loadSpec(step Step, seed int64) load.Spec {
@@ -186,19 +200,33 @@ func loadSpec(step Step, seed int64) load.Spec {
 	}
 	if step.OpenLoop() {
 		// The pacer error was ruled out by validation (known distribution).
-		spec.Pacer, _ = load.NewPacer(step.Stage.Distribution, step.Rate, step.Stage.Burstiness,
-			stepSeed(seed, step.ID))
+		// A shard paces its part of the whole rate with its own seed.
+		rate, index, senders := step.Rate, 0, 1
+		if p := step.Part; p.Sharded() {
+			rate, index, senders = p.rate, p.Index, p.senders
+		}
+		spec.Pacer, _ = load.NewPartPacer(step.Stage.Distribution, rate, step.Stage.Burstiness,
+			shard.Seed(stepSeed(seed, step.ID), index), index, senders)
 	}
 	return spec
+}
+
+// index is the request's index in the whole step (its prompt's index), as
+// opposed to its index among this shard's part.
+func (sr *stepRun) index(t load.Ticket) int {
+	if t.Warmup {
+		return sr.step.Part.Warmup(t.Index)
+	}
+	return sr.step.Part.Request(t.Index)
 }
 
 // job performs one request on a worker goroutine and hands it over.
 func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
 	f := sr.pool.Get().(*finished)
 	f.ticket = t
-	idx := t.Index
+	idx := sr.index(t)
 	if t.Warmup {
-		idx = -1 - t.Index
+		idx = -1 - idx
 	} else {
 		sr.live.markMeasuring(time.Now())
 	}

@@ -47,6 +47,9 @@ type Run struct {
 	// Variants are the server configurations of a matrix run, in the order
 	// they ran; empty without a matrix.
 	Variants []VariantResult `json:"variants,omitempty"`
+	// Shard is set on one shard's part of a sharded run, and on the run
+	// merged from all parts.
+	Shard *ShardInfo `json:"shard,omitempty"`
 }
 
 // Tool identifies the program that wrote the run.
@@ -112,6 +115,9 @@ type StageResult struct {
 	Variant string `json:"variant,omitempty"`
 	// Lengths is what the measured requests asked for and got, in tokens.
 	Lengths *LengthStats `json:"lengths,omitempty"`
+	// Origin is the instant requests.jsonl's start_ms of this stage counts
+	// from: the stage's start, warmup included.
+	Origin time.Time `json:"origin,omitzero"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -223,6 +229,7 @@ type RequestRecord struct {
 	Warmup          bool      `json:"warmup,omitempty"`
 	StartMS         float64   `json:"start_ms"`              // send time, offset from stage start
 	SendLagMS       float64   `json:"send_lag_ms,omitempty"` // open loop: actual - scheduled send
+	QueueMS         float64   `json:"queue_ms,omitempty"`    // closed loop: time waited in the client before the send
 	TTFTMS          float64   `json:"ttft_ms,omitempty"`
 	ITLMS           []float64 `json:"itl_ms,omitempty"`
 	E2ELMS          float64   `json:"e2el_ms"`

@@ -49,13 +49,16 @@ func exitCode(err error) int {
 	var diags *schema.Diagnostics
 	var runErr *engine.RunError
 	var configErr *engine.ConfigError
+	var mergeErr *engine.MergeInputError
 	switch {
 	case err == nil:
 		return exitCodeOverride
 	case errors.As(err, &ee):
 		return ee.code
-	case errors.As(err, &diags), errors.As(err, &configErr):
+	case errors.As(err, &diags), errors.As(err, &configErr), errors.As(err, &mergeErr):
 		return ExitInvalid
+	case errors.Is(err, engine.ErrThresholdsFailed): // a shard other than 0, as shard 0 exits
+		return ExitThreshold
 	case errors.Is(err, engine.ErrInterrupted):
 		return ExitInterrupted
 	case errors.As(err, &runErr):

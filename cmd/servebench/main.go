@@ -108,7 +108,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			runCommand(), validateCommand(), planCommand(), reportCommand(), compareCommand(),
 			importCommand(), simCommand(), initCommand(), schemaCommand(), metricsCommand(), versionCommand(),
-			completionCommand(), benchClientCommand(), kubeCommand(),
+			completionCommand(), benchClientCommand(), kubeCommand(), mergeCommand(),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(c.App.ErrWriter, "servebench: unknown command %q; run 'servebench --help'\n", name)

@@ -14,8 +14,9 @@ func planCommand() *cli.Command {
 		Name:      "plan",
 		Usage:     "print the expanded plan of a scenario (with run's overrides) without contacting any server",
 		ArgsUsage: "SCENARIO.yaml",
-		Flags:     overrideFlags(),
-		Action:    planAction,
+		Flags: append(overrideFlags(), &cli.IntFlag{Name: "shards",
+			Usage: "show how `N` shards (servebench run --shard/--shards) split every step"}),
+		Action: planAction,
 	}
 }
 
@@ -31,6 +32,12 @@ func planAction(c *cli.Context) error {
 	if err != nil {
 		return usageErr(err)
 	}
+	var split []string
+	if c.IsSet("shards") {
+		if split, err = shardSplit(p, c.Int("shards")); err != nil {
+			return err
+		}
+	}
 	w := c.App.Writer
 	fmt.Fprintf(w, "scenario %s: server %s", sc.Name, sc.Server.Kind())
 	if sc.Server.URL != "" {
@@ -42,17 +49,28 @@ func planAction(c *cli.Context) error {
 	t := table.NewWriter()
 	t.SetOutputMirror(w)
 	t.SetStyle(table.StyleLight)
-	t.AppendHeader(table.Row{"step", "stage", "profile", "input", "output", "load", "requests", "warmup", "duration"})
-	for _, s := range p.Steps {
+	header := table.Row{"step", "stage", "profile", "input", "output", "load", "requests", "warmup", "duration"}
+	if split != nil {
+		header = append(header, "shards")
+	}
+	t.AppendHeader(header)
+	for i, s := range p.Steps {
 		in, out := stepLengths(p, s)
-		t.AppendRow(table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
-			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)})
+		row := table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
+			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)}
+		if split != nil {
+			row = append(row, split[i])
+		}
+		t.AppendRow(row)
 	}
 	tot := p.Totals()
 	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", countOrDash(tot.Requests), "", ""})
 	t.SetColumnConfigs([]table.ColumnConfig{{Number: 4, Align: text.AlignRight}, {Number: 5, Align: text.AlignRight}})
 	t.Render()
 	printDistributions(w, p)
+	if split != nil {
+		fmt.Fprintln(w, shardsNote(c.Int("shards")))
+	}
 	fmt.Fprintf(w, "%d steps", len(p.Steps))
 	if tot.Requests > 0 {
 		fmt.Fprintf(w, "; %d requests, %d input + %d output tokens to send", tot.Requests, tot.InputTokens, tot.OutputTokens)

@@ -172,6 +172,9 @@ func (p *progress) Stop() {
 }
 
 func describeStep(s engine.Step) string {
+	if s.Part.Idle() {
+		return fmt.Sprintf("no share of this level for shard %d of %d", s.Part.Index, s.Part.Count)
+	}
 	load := fmt.Sprintf("concurrency %d", s.Concurrency)
 	if s.OpenLoop() {
 		load = fmt.Sprintf("%g req/s", s.Rate)
@@ -180,5 +183,9 @@ func describeStep(s engine.Step) string {
 	if s.Requests == 0 {
 		size = s.Duration.String()
 	}
-	return fmt.Sprintf("profile %s (%s), %s, %s", s.Profile, profileLengths(s.Lengths), load, size)
+	d := fmt.Sprintf("profile %s (%s), %s, %s", s.Profile, profileLengths(s.Lengths), load, size)
+	if s.Part.Sharded() {
+		d += fmt.Sprintf(" (shard %d of %d's part)", s.Part.Index, s.Part.Count)
+	}
+	return d
 }

@@ -22,6 +22,7 @@ func runCommand() *cli.Command {
 		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm, csv); default: the scenario's"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colours in the terminal summary (also: NO_COLOR set to any value)"},
 	)
+	flags = append(flags, shardFlags()...)
 	return &cli.Command{
 		Name:      "run",
 		Usage:     "run a scenario: start the server, run every stage, save and report the results",
@@ -38,13 +39,19 @@ func runAction(c *cli.Context) error {
 	// Every flag and the scenario are checked before a server starts, and
 	// every problem is reported at once.
 	flagErr := checkOutputFlags(c)
+	so, shardErr := shardOptions(c)
 	sc, err := loadScenario(c, c.Args().First())
-	if err := errors.Join(flagErr, err); err != nil {
+	if err := errors.Join(flagErr, shardErr, err); err != nil {
 		return err
 	}
 	plan, err := engine.NewPlan(sc)
 	if err != nil {
 		return usageErr(err)
+	}
+	if so != nil {
+		if err := checkSharded(c, so, plan); err != nil {
+			return err
+		}
 	}
 	prog := newProgress(c.App.ErrWriter, c.Bool("quiet"))
 	opts := engine.Options{Plan: plan, Version: buildVersion(), Observer: prog, Logf: prog.Logf}
@@ -53,6 +60,17 @@ func runAction(c *cli.Context) error {
 		follow := redact.NewTerminalWriter(c.App.ErrWriter)
 		defer follow.Flush()
 		opts.FollowServerLog = follow
+	}
+	if so != nil {
+		// The shard renders what it reports before shard 0 tells the
+		// others the outcome (engine.ShardOptions.Finish).
+		so.Finish = func(run *schema.Run, dir string) error { prog.Stop(); return finishRun(c, run, dir) }
+		run, _, runErr := engine.ExecuteShard(c.Context, opts, *so)
+		prog.Stop()
+		if run == nil {
+			return runErr
+		}
+		return runOutcome(run, runErr)
 	}
 	run, dir, runErr := engine.Execute(c.Context, opts)
 	prog.Stop()

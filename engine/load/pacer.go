@@ -13,7 +13,8 @@ import (
 // Pacer gives the offset from the stage start at which request i (0-based,
 // warmup included) is scheduled. Offset(0) is 0: the first request goes at
 // the stage start, and every later one one inter-arrival gap after the
-// previous. Offsets never decrease.
+// previous (a part of a sharded open loop may start later: NewPartPacer).
+// Offsets never decrease.
 type Pacer interface{ Offset(i int) time.Duration }
 
 var (
