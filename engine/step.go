@@ -12,8 +12,8 @@ import (
 	"github.com/servebench/servebench/engine/load"
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/engine/prompt"
-	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/engine/shard"
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
