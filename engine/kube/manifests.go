@@ -3,6 +3,7 @@ package kube
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -193,14 +194,22 @@ func args(src *Source, opts Options) []string {
 	}
 }
 
+// TokenEnv is the variable the shards read the rendezvous token from.
+const TokenEnv = "SERVEBENCH_RENDEZVOUS_TOKEN"
+
 // env passes every variable the scenario references from the Secret, key =
 // variable name; a value is never written into a manifest. optional: a
 // missing key leaves the variable unset, so ${NAME:-default} takes its
 // default, and a reference without one fails `servebench run` at once with
 // exit 2 and the variable's name, rather than a pod that never starts.
+//
+// The rendezvous token comes from the same Secret (key
+// SERVEBENCH_RENDEZVOUS_TOKEN) when it holds one: a pod that can reach
+// port 7077 but not the Secret cannot join the run.
 func env(src *Source, opts Options) []corev1.EnvVar {
 	var out []corev1.EnvVar
-	for _, name := range src.Vars {
+	names := append(slices.Clone(src.Vars), TokenEnv)
+	for _, name := range names {
 		out = append(out, corev1.EnvVar{
 			Name: name,
 			ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{

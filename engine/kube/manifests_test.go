@@ -181,7 +181,7 @@ func checkJob(t *testing.T, d decoded, opts Options) {
 		}
 		names = append(names, e.Name)
 	}
-	if want := []string{"OPENAI_API_KEY", "TENANT", "VLLM_URL"}; !slices.Equal(names, want) {
+	if want := []string{"OPENAI_API_KEY", "TENANT", "VLLM_URL", TokenEnv}; !slices.Equal(names, want) {
 		t.Errorf("env %v, want %v (no comment, no $$ escape)", names, want)
 	}
 	if c.Resources.Requests.Cpu().String() != "2" || c.Resources.Limits.Memory().String() != "1Gi" {

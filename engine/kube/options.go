@@ -16,6 +16,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/servebench/servebench/engine/shard"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 )
@@ -32,8 +33,10 @@ const (
 	DefaultCPU = "2"
 	// DefaultMemory is the memory request and limit of every shard.
 	DefaultMemory = "1Gi"
-	// MaxShards is Kubernetes' own bound on the parallelism of an Indexed Job.
-	MaxShards = 100000
+	// MaxShards is the rendezvous's bound (shard.MaxShards): shard 0 holds
+	// a connection and, while merging, a file per shard. Kubernetes' own
+	// bound on an Indexed Job (100000) is higher.
+	MaxShards = shard.MaxShards
 )
 
 // Paths inside the pod.
@@ -89,7 +92,7 @@ func (o Options) Validate() error {
 	case o.Shards < 1:
 		bad("--shards %d: give the number of pods, at least 1", o.Shards)
 	case o.Shards > MaxShards:
-		bad("--shards %d: an Indexed Job runs at most %d pods in parallel", o.Shards, MaxShards)
+		bad("--shards %d: a sharded run has at most %d shards", o.Shards, MaxShards)
 	}
 	if o.Name != "" {
 		errs = append(errs, checkName(o.Name, o.Shards))

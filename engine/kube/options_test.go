@@ -23,7 +23,7 @@ func TestOptionsValidate(t *testing.T) {
 		}), ""},
 		{"pvc", valid(func(o *Options) { o.ResultsPVC = "results" }), ""},
 		{"no shards", valid(func(o *Options) { o.Shards = 0 }), `--shards 0: give the number of pods, at least 1`},
-		{"too many shards", valid(func(o *Options) { o.Shards = MaxShards + 1 }), `--shards 100001: an Indexed Job runs at most 100000 pods in parallel`},
+		{"too many shards", valid(func(o *Options) { o.Shards = MaxShards + 1 }), `--shards 1001: a sharded run has at most 1000 shards`},
 		{"no image", valid(func(o *Options) { o.Image = "" }), `--image "": name the container image`},
 		{"image with space", valid(func(o *Options) { o.Image = "a b" }), `--image "a b": an image reference has no spaces`},
 		{"name upper case", valid(func(o *Options) { o.Name = "Bench" }), `--name "Bench": a DNS-1035 label must consist of lower case`},
