@@ -40,6 +40,9 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
 		r.live.add(f.res.Err != nil)
+		if r.until != nil {
+			r.until.check(r.agg)
+		}
 	}
 	if f.res.Err != nil && (f.res.Err.Kind == schema.FailConnRefused || f.res.Err.Kind == schema.FailConnReset) {
 		r.unreachable.Add(1)
@@ -79,6 +82,7 @@ func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
 		InputTokens:  res.InputTokens,
 		OutputTokens: res.OutputTokens,
 		TokenSource:  res.TokenSource,
+		Start:        r.sendOffset(f),
 	}
 	if res.Err != nil {
 		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
@@ -98,7 +102,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		Stage:           r.step.ID,
 		Index:           f.ticket.Index,
 		Warmup:          f.ticket.Warmup,
-		StartMS:         ms(res.Start.Sub(r.start)),
+		StartMS:         ms(r.sendOffset(f)),
 		TTFTMS:          ms(res.TTFT),
 		E2ELMS:          ms(res.E2EL),
 		RequestedInput:  r.step.Lengths.Input,
@@ -118,6 +122,17 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 			rec.ITLMS[i] = ms(d)
 		}
 	}
+}
+
+// sendOffset is when the request was sent, from the step's start: the time
+// base of requests.jsonl. A request that failed before it could be sent
+// counts from when its worker picked it.
+func (r *stepRun) sendOffset(f *finished) time.Duration {
+	t := f.res.Start
+	if t.IsZero() {
+		t = f.ticket.Scheduled
+	}
+	return t.Sub(r.start)
 }
 
 // result turns the aggregator and the load statistics into a stage result.
@@ -146,6 +161,7 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	if step.OpenLoop() {
 		st.Distribution, st.Burstiness = step.Stage.Distribution, step.Stage.Burstiness
 	}
+	r.analyze(st, stats)
 	var warning string
 	st.Client.Bottleneck, warning = bottleneck(st, window)
 	if warning != "" {

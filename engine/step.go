@@ -43,6 +43,7 @@ type stepRun struct {
 	client *client.Client
 	gen    *prompt.Generator
 	agg    *metrics.Aggregator
+	until  *until // nil without until:
 	out    chan *finished
 	pool   sync.Pool
 	live   *Live
@@ -73,7 +74,9 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	cpu0 := cpuTime()
 	sr.start = time.Now() // before the collector starts: it only reads it
 	done := sr.collect(sctx)
-	stats := load.Run(sctx, loadSpec(step, r.sess.seed), sr.job)
+	spec := loadSpec(step, r.sess.seed)
+	spec.Stop = sr.until.stopCh()
+	stats := load.Run(sctx, spec, sr.job)
 	close(sr.out)
 	<-done
 	sr.checks.Wait()
@@ -161,9 +164,11 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 			RequestedInput:  step.Lengths.Input,
 			RequestedOutput: step.Lengths.Output,
 			IgnoreEOS:       *r.sess.api.IgnoreEOS,
+			OpenLoop:        step.OpenLoop(),
 		}),
-		out:  make(chan *finished, 1024),
-		live: &Live{Total: step.Requests, Duration: step.Duration},
+		until: newUntil(step),
+		out:   make(chan *finished, 1024),
+		live:  &Live{Total: step.Requests, Duration: step.Duration},
 	}
 	sr.pool.New = func() any { return new(finished) }
 	return sr, nil
