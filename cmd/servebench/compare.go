@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/servebench/servebench/reports/compare"
@@ -26,7 +27,9 @@ func compareCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-change", Value: compare.DefaultMinRelative * 100,
 				Usage: "smallest change, in `PERCENT`, called a regression or improvement even outside the noise"},
 			&cli.Float64Flag{Name: "confidence", Value: compare.DefaultConfidence,
-				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
+				Usage: "confidence `LEVEL` of the whole comparison (0.5-0.999); each delta's interval is wider (Bonferroni)"},
+			&cli.StringFlag{Name: "window", Value: compare.WindowBoth,
+				Usage: "`WINDOW` compared: both, steady (the steady-state window) or all (everything sent)"},
 			&cli.BoolFlag{Name: "ignore-names", Usage: "match stage levels by level alone (an import against a run)"},
 			&cli.BoolFlag{Name: "allow-no-match", Usage: "exit 0 when no stage level matched (by default that is an error, exit 2: a gate that compared nothing must not pass)"},
 			&cli.BoolFlag{Name: "no-color", EnvVars: []string{"NO_COLOR"}, Usage: "no colours"},
@@ -94,7 +97,8 @@ func noMatch(cmp *compare.Comparison, opts compare.Options) error {
 
 // compareOptions reads the noise flags. The floor matters in practice: two
 // runs of one configuration drift by a few percent on a busy machine, which
-// a per-request bootstrap cannot see, so CI gates on noisy hosts raise it.
+// no interval of a single run can see, so CI gates on noisy hosts without
+// repeats raise it.
 func compareOptions(c *cli.Context) (compare.Options, error) {
 	minChange, conf := c.Float64("min-change"), c.Float64("confidence")
 	if minChange <= 0 || minChange >= 1000 {
@@ -103,7 +107,11 @@ func compareOptions(c *cli.Context) (compare.Options, error) {
 	if conf < 0.5 || conf > 0.999 {
 		return compare.Options{}, usagef("--confidence: want a level between 0.5 and 0.999, got %g", conf)
 	}
-	return compare.Options{MinRelative: minChange / 100, Confidence: conf, IgnoreNames: c.Bool("ignore-names")}, nil
+	window := c.String("window")
+	if !slices.Contains(compare.Windows, window) {
+		return compare.Options{}, usagef("--window %q: want one of %s", window, strings.Join(compare.Windows, ", "))
+	}
+	return compare.Options{MinRelative: minChange / 100, Confidence: conf, Window: window, IgnoreNames: c.Bool("ignore-names")}, nil
 }
 
 // readRuns reads each run and, where it was saved, its requests.jsonl for

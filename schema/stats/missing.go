@@ -22,15 +22,16 @@ func notEnoughRate(n int) string {
 		NotEnoughData, n, MinSamples*MinSamples, MinSamples)
 }
 
-// tailWhy explains a percentile too far in the tail for its sample: fewer
-// than MinTail values lie beyond it, or the interval of its rank reaches
-// past the sample's end. need is the smaller sample size that avoids both
-// for independent values (z²·p/(1−p) for the rank); correlated requests
-// need more.
+// tailWhy explains a percentile with fewer than MinTail values beyond it.
 func tailWhy(p float64, n int) string {
 	q := min(p, 100-p) / 100
-	z := NormalQuantile((1 + schema.IntervalConfidence) / 2)
-	need := int(math.Ceil(max(z*z*(1-q)/q, MinTail/q)))
-	return fmt.Sprintf("%s: a %s of %d samples lies among its most extreme values; an interval needs about %d or more",
-		NotEnoughData, schema.PercentileKey(p), n, need)
+	return fmt.Sprintf("%s: a %s of %d samples has %d beyond it; an interval needs %d (%d samples)",
+		NotEnoughData, schema.PercentileKey(p), n, int(float64(n)*q), MinTail, int(math.Ceil(MinTail/q)))
+}
+
+// rankWhy explains a percentile whose rank interval reaches past the
+// sample's end: its bound would be a value the sample does not have.
+func rankWhy(p float64, n int) string {
+	return fmt.Sprintf("%s: the interval of a %s of %d samples reaches past their extreme value "+
+		"(too few samples for how correlated they are)", NotEnoughData, schema.PercentileKey(p), n)
 }

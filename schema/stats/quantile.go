@@ -40,7 +40,7 @@ func quantileCI(values []float64, units []int, sorted []float64, p, level float6
 	// The rank interval must stay inside the sample: beyond it the
 	// percentile function only repeats the extreme value.
 	if pHi >= 1 || pLo <= 0 {
-		return q, 0, 0, e, tailWhy(p, n)
+		return q, 0, 0, e, rankWhy(p, n)
 	}
 	lo = schema.Percentile(sorted, 100*pLo)
 	hi = schema.Percentile(sorted, 100*pHi)
