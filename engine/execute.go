@@ -25,6 +25,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// Now is the clock for timestamps; nil means time.Now.
 	Now func() time.Time
+	// Label tells the run apart from others of its scenario in comparisons
+	// (schema.Run.Label); empty for none.
+	Label string
 }
 
 // Execute runs the plan: it creates the run directory, starts and checks the

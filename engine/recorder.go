@@ -54,7 +54,9 @@ func newRecorder(o Options, logf func(string, ...any)) (*recorder, error) {
 	if err != nil {
 		return nil, runError(err)
 	}
-	return &recorder{run: newRun(sc, o.Version, start), dir: dir, lines: lines, thresholds: th, now: now, logf: logf}, nil
+	run := newRun(sc, o.Version, start)
+	run.Label = o.Label
+	return &recorder{run: run, dir: dir, lines: lines, thresholds: th, now: now, logf: logf}, nil
 }
 
 func newRun(sc *schema.Scenario, version string, start time.Time) *schema.Run {
