@@ -58,6 +58,9 @@ type htmlPage struct {
 	Failures    []failureRow
 	Capacity    []capacityView
 	Repeats     []string
+	Intervals   []string
+	Steady      [][]string
+	SteadyHead  []string
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -118,6 +121,9 @@ func newHTMLPage(run *schema.Run) (*htmlPage, error) {
 		Header:      stageHeader,
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
+		Intervals:   intervalLines(run),
+		Steady:      steadyRows(run),
+		SteadyHead:  steadyHeader,
 		Warnings:    warningLines(run),
 		Scenario:    scenario,
 		Environment: environment(run),

@@ -26,6 +26,9 @@ func Terminal(w io.Writer, run *schema.Run, runDir string, color bool) error {
 		b.WriteString(l + "\n")
 	}
 	b.WriteString("\n" + stageTable(run, pal).Render() + "\n")
+	if rows := steadyRows(run); len(rows) > 0 {
+		b.WriteString("\n" + pal.bold("Steady state") + "\n" + plainTable(steadyHeader, rows).Render() + "\n")
+	}
 	for _, s := range sections(run) {
 		b.WriteString("\n" + pal.bold(s.Title) + "\n")
 		for _, l := range s.Lines {
@@ -54,6 +57,17 @@ func stageTable(run *schema.Run, pal palette) table.Writer {
 		cfg = append(cfg, table.ColumnConfig{Number: i + 1, Align: text.AlignRight})
 	}
 	t.SetColumnConfigs(cfg)
+	return t
+}
+
+// plainTable is a go-pretty table of already formatted cells.
+func plainTable(header []string, rows [][]string) table.Writer {
+	t := table.NewWriter()
+	t.SetStyle(table.StyleLight)
+	t.AppendHeader(row(header))
+	for _, r := range rows {
+		t.AppendRow(row(r))
+	}
 	return t
 }
 
