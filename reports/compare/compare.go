@@ -155,6 +155,7 @@ func Compare(runs []*schema.Run, reqs [][]schema.RequestRecord, o Options) *Comp
 	for _, k := range matched {
 		c.Stages = append(c.Stages, c.compareStage(k, byKey[k], samples, metrics))
 	}
+	c.betweenLevels()
 	return c
 }
 
