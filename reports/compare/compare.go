@@ -121,6 +121,7 @@ type Delta struct {
 	// Baseline or Value is then NaN. Missing says why there is no
 	// interval (Verdict NotEnoughData).
 	Absent, Missing string
+	minAbs          float64 // the metric's smallest change worth calling
 }
 
 // Compare matches stage levels by stage name, profile and level (see
@@ -230,7 +231,7 @@ func (c *Comparison) compareStage(key string, res []*schema.StageResult, samples
 // runs), else from each run's own interval.
 func (c *Comparison) compareMetric(m Metric, ci int, res []*schema.StageResult, bn, cn levelNoise) Delta {
 	runs := c.runs
-	d := Delta{Metric: m.Name, HigherIsBetter: m.HigherIsBetter, Candidate: ci,
+	d := Delta{Metric: m.Name, HigherIsBetter: m.HigherIsBetter, Candidate: ci, minAbs: m.minAbs,
 		Lo: math.NaN(), Hi: math.NaN(), Noise: NoiseNone, Abs: math.NaN(), Rel: math.NaN()}
 	var baseAbsent, candAbsent string
 	d.Baseline, baseAbsent = m.get(res[0], runs[0])
@@ -260,7 +261,7 @@ func (c *Comparison) compareMetric(m Metric, ci int, res []*schema.StageResult, 
 	if d.Baseline != 0 {
 		d.Rel = d.Abs / math.Abs(d.Baseline)
 	}
-	d.Verdict = verdict(d, m.minAbs, c.Options)
+	d.Verdict = verdict(d, c.Options)
 	return d
 }
 
@@ -282,14 +283,14 @@ func notMeasured(d Delta, baseAbsent, candAbsent string) Delta {
 
 // verdict calls a delta only when its interval excludes zero and the change
 // is large enough to matter.
-func verdict(d Delta, minAbs float64, o Options) Verdict {
+func verdict(d Delta, o Options) Verdict {
 	if d.Noise == NoiseNone || !finiteAll(d.Lo, d.Hi, d.Abs) {
 		return NotEnoughData
 	}
 	if d.Lo <= 0 && d.Hi >= 0 {
 		return Unchanged
 	}
-	if !math.IsNaN(d.Rel) && math.Abs(d.Rel) < o.MinRelative || math.Abs(d.Abs) < minAbs {
+	if !math.IsNaN(d.Rel) && math.Abs(d.Rel) < o.MinRelative || math.Abs(d.Abs) < d.minAbs {
 		return Unchanged
 	}
 	if (d.Abs > 0) == d.HigherIsBetter {

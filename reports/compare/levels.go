@@ -11,8 +11,10 @@ import (
 const NoiseLevels = " + between levels"
 
 // MinLevelsForSpread is the fewest matched levels whose spread is taken as
-// between-run noise; with two, one odd level would be the whole estimate.
-const MinLevelsForSpread = 3
+// between-run noise: the estimate from fewer is too unsteady (with three
+// levels it exceeded zero in about a third of comparisons without any
+// drift, and a 30% slowdown at every level was no longer called).
+const MinLevelsForSpread = 4
 
 // betweenLevels widens the within-run intervals of each metric by the
 // noise that separates two runs, estimated from how much the metric's
@@ -50,7 +52,7 @@ func (c *Comparison) betweenLevels() {
 		tau := tauOf(ds, z)
 		for _, d := range ds {
 			widen(d, z*tau*math.Abs(d.Baseline))
-			d.Verdict = verdict(*d, minAbsOf(d.Metric), c.Options)
+			d.Verdict = verdict(*d, c.Options)
 		}
 	}
 }
@@ -82,14 +84,4 @@ func widen(d *Delta, h float64) {
 	d.Lo = d.Abs - math.Hypot(d.Abs-d.Lo, h)
 	d.Hi = d.Abs + math.Hypot(d.Hi-d.Abs, h)
 	d.Noise += NoiseLevels
-}
-
-// minAbsOf is the smallest absolute change worth calling for a metric.
-func minAbsOf(metric string) float64 {
-	for _, m := range MetricsOf(WindowBoth) {
-		if m.Name == metric {
-			return m.minAbs
-		}
-	}
-	return 0
 }

@@ -2,6 +2,8 @@ package compare
 
 import (
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/servebench/servebench/schema"
 )
@@ -57,6 +59,20 @@ var compared = []struct {
 // MetricsOf lists the metrics a comparison of window compares: the
 // everything-sent ones, then the steady-state ones.
 func MetricsOf(window string) []Metric {
+	return slices.Clone(allMetrics()[window])
+}
+
+// allMetrics binds every window's metrics to schema's definitions once:
+// a lookup walks the whole metric tree.
+var allMetrics = sync.OnceValue(func() map[string][]Metric {
+	out := map[string][]Metric{}
+	for _, w := range Windows {
+		out[w] = metricsOf(w)
+	}
+	return out
+})
+
+func metricsOf(window string) []Metric {
 	var out []Metric
 	for _, steady := range []bool{false, true} {
 		if steady && window == WindowAll || !steady && window == WindowSteady {

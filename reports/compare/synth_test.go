@@ -14,6 +14,11 @@ import (
 // TPOT, from a seeded generator; its stage results carry the metrics and
 // the analysis the engine would have saved. ttftScale injects a slowdown.
 func synthRun(name string, seed uint64, ttftScale float64, levels []int, n int) (*schema.Run, []schema.RequestRecord) {
+	return synthRunAt(name, seed, func(int) float64 { return ttftScale }, levels, n)
+}
+
+// synthRunAt is synthRun with a TTFT scale per concurrency level.
+func synthRunAt(name string, seed uint64, ttftScale func(c int) float64, levels []int, n int) (*schema.Run, []schema.RequestRecord) {
 	rng := rand.New(rand.NewPCG(seed, 7))
 	run := &schema.Run{Name: name, Status: schema.StatusCompleted, Passed: true, Source: "servebench",
 		StartedAt: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC), Server: schema.ServerInfo{Model: "m"}}
@@ -21,7 +26,7 @@ func synthRun(name string, seed uint64, ttftScale float64, levels []int, n int) 
 	for _, c := range levels {
 		st := schema.StageResult{ID: "sweep/safe/c" + itoa(c), Stage: "sweep", Profile: "safe", Concurrency: c,
 			Status: schema.StatusCompleted}
-		level := synthLevel(rng, st.ID, c, n, ttftScale)
+		level := synthLevel(rng, st.ID, c, n, ttftScale(c))
 		recs = append(recs, level...)
 		fillStage(&st, level)
 		run.Stages = append(run.Stages, st)

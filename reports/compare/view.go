@@ -149,16 +149,27 @@ func noiseLine(c *Comparison) string {
 
 // coverLine says honestly what the intervals cover.
 func coverLine(c *Comparison) string {
+	repeats, levels := false, false
 	for _, s := range c.Stages {
 		for _, d := range s.Deltas {
-			if d.Noise == NoiseRepeats {
-				return "the intervals cover the noise within each run (requests of one level are correlated: they share batches); " +
-					"between-run noise (machine load, drift) only where a level was repeated in both runs (noise: repeats)"
-			}
+			repeats = repeats || d.Noise == NoiseRepeats
+			levels = levels || strings.HasSuffix(d.Noise, NoiseLevels)
 		}
 	}
-	return "the intervals cover the noise within each run (requests of one level are correlated: they share batches), " +
-		"not how two runs of one configuration drift apart (machine load, clocks): for that, repeat the levels (repeat: N)"
+	out := "the intervals cover the noise within each run (requests of one level are correlated: they share batches)"
+	switch {
+	case repeats && levels:
+		out += "; how two runs drift apart (machine load, clocks) is measured by repeats where both runs repeated a level, " +
+			"and elsewhere estimated from how much each metric's change varies between levels"
+	case repeats:
+		out += "; how two runs drift apart (machine load, clocks) is measured by repeats where both runs repeated a level, and not covered elsewhere"
+	case levels:
+		out += "; how two runs drift apart (machine load, clocks) is estimated from how much each metric's change varies between " +
+			"the levels (a change at one level only, unlike the others, may stay within noise: repeat the level to confirm it)"
+	default:
+		out += ", not how two runs of one configuration drift apart (machine load, clocks): for that, compare four or more levels or repeat them (repeat: N)"
+	}
+	return out
 }
 
 func windowWords(w string) string {
