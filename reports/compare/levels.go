@@ -20,8 +20,7 @@ const MinLevelsForSpread = 4
 // noise that separates two runs, estimated from how much the metric's
 // relative change varies from level to level beyond what the within-run
 // intervals explain: the between-study variance τ² of a random-effects
-// meta-analysis (DerSimonian and Laird, 1986), the levels being the
-// studies. The levels of a run execute one after the other, so a machine
+// meta-analysis, the levels being the studies (see tauOf). The levels of a run execute one after the other, so a machine
 // whose load changes between runs shifts them by different amounts; a
 // real change of the server (a slower decode) shifts them alike and adds
 // little spread. The price is explicit: a change at only one level, when
@@ -34,7 +33,9 @@ func (c *Comparison) betweenLevels() {
 	groups := map[[2]any][]ref{}
 	for si := range c.Stages {
 		for di, d := range c.Stages[si].Deltas {
-			if d.Noise == NoiseNone || d.Noise == NoiseRepeats || d.Baseline == 0 {
+			// Every level with both values tells how far the change varies,
+			// with an interval or without one (a p99 too thin to bound).
+			if d.Verdict == NotMeasured || d.Noise == NoiseRepeats || d.Baseline == 0 || !finiteAll(d.Abs) {
 				continue
 			}
 			k := [2]any{d.Candidate, d.Metric}
@@ -51,29 +52,45 @@ func (c *Comparison) betweenLevels() {
 		}
 		tau := tauOf(ds, z)
 		for _, d := range ds {
-			widen(d, z*tau*math.Abs(d.Baseline))
-			d.Verdict = verdict(*d, c.Options)
+			if d.Noise != NoiseNone {
+				widen(d, z*tau*math.Abs(d.Baseline))
+				d.Verdict = verdict(*d, c.Options)
+			}
 		}
 	}
 }
 
-// tauOf is the DerSimonian-Laird estimate of the standard deviation of
-// the relative change between levels, beyond the within-run noise.
+// tauOf is the standard deviation of the relative change between levels
+// beyond the within-run noise, by the method of moments without weights
+// (Hedges, 1983): the spread of the changes less the mean within-run
+// variance (the mean over the levels that have an interval; a level
+// without one still shows how far the change moved). Unweighted on purpose: a level whose change is far off its
+// neighbours' counts in full even when its own interval is wide, because a
+// machine that stalled during one level of one run is exactly the noise
+// this term is for (DerSimonian and Laird's weights let the precise levels
+// outvote it, and such pairs of one configuration were called regressions).
 func tauOf(ds []*Delta, z float64) float64 {
-	var sw, sw2, swr float64
-	rs, ws := make([]float64, len(ds)), make([]float64, len(ds))
+	k := float64(len(ds))
+	var mean, within float64
+	withCI := 0
+	rs := make([]float64, len(ds))
 	for i, d := range ds {
-		se := (d.Hi - d.Lo) / 2 / math.Abs(d.Baseline) / z
-		rs[i], ws[i] = d.Abs/math.Abs(d.Baseline), 1/max(se*se, 1e-12)
-		sw, sw2, swr = sw+ws[i], sw2+ws[i]*ws[i], swr+ws[i]*rs[i]
+		rs[i] = d.Abs / math.Abs(d.Baseline)
+		mean += rs[i] / k
+		if d.Noise != NoiseNone {
+			se := (d.Hi - d.Lo) / 2 / math.Abs(d.Baseline) / z
+			within += se * se
+			withCI++
+		}
 	}
-	mean := swr / sw
-	var q float64
-	for i := range rs {
-		q += ws[i] * (rs[i] - mean) * (rs[i] - mean)
+	if withCI > 0 {
+		within /= float64(withCI) // the levels without an interval are taken to have the same
 	}
-	tau2 := (q - float64(len(ds)-1)) / (sw - sw2/sw)
-	return math.Sqrt(max(tau2, 0))
+	var spread float64
+	for _, r := range rs {
+		spread += (r - mean) * (r - mean) / (k - 1)
+	}
+	return math.Sqrt(max(spread-within, 0))
 }
 
 // widen adds h in quadrature to both sides of a delta's interval.

@@ -141,16 +141,21 @@ func (s *set) metrics(o Options) schema.Metrics {
 		m.MeanInputLen, m.MeanOutputLen = float64(s.in)/float64(s.done), float64(s.out)/float64(s.done)
 	}
 	if d := m.DurationS; d > 0 {
-		var out, total float64
-		for _, c := range s.completion {
-			out, total = out+c.out, total+c.total
-		}
-		m.RequestThroughput = float64(len(s.completion)) * k / d
-		m.OutputThroughput = out * k / d
-		m.TotalTokenThroughput = total * k / d
-		m.Goodput = float64(s.good) * k / d
+		rate := func(name string) float64 { return s.counted(name) * k / d }
+		m.RequestThroughput, m.OutputThroughput = rate("request_throughput"), rate("output_throughput")
+		m.TotalTokenThroughput, m.Goodput = rate("total_token_throughput"), rate("goodput")
 	}
 	return m
+}
+
+// counted is what a throughput counts inside the set's span, as its
+// interval counts it (see events).
+func (s *set) counted(name string) float64 {
+	per := []float64{0}
+	for _, ev := range s.events(name) {
+		spread(per, ev, s.from, s.to-s.from)
+	}
+	return per[0]
 }
 
 // maxTimeline bounds the points of the in-flight timeline in run.json.

@@ -35,7 +35,7 @@ type set struct {
 	failed     []float64          // 1 per failed request, 0 per completed, send order
 	itlSum     []float64          // per completed request with gaps
 	itlCount   []float64
-	completion []completion // completions inside the throughput span
+	completion []completion // completed requests that overlap the throughput span
 	from, to   float64      // throughput span, ms
 	scale      float64      // 1 / sampling fraction: what one stored request stands for
 	sent, done int
@@ -43,12 +43,16 @@ type set struct {
 	good       int
 }
 
-// completion is a completed request at its end time, with what the
-// throughputs count.
+// completion is a completed request: its first token and its end, with
+// what the throughputs count.
 type completion struct {
-	t, out, total float64
-	good          bool
+	first, end float64
+	in, out    float64
+	good       bool
 }
+
+// inside reports whether the request ended inside the throughput span.
+func (c completion) inside(s *set) bool { return c.end >= s.from && c.end <= s.to }
 
 // newSet gathers the requests idx of rs (send order) and the completions
 // of all of rs inside [from, to].
@@ -83,15 +87,15 @@ func newSet(rs []Request, idx []int, from, to float64, slo *schema.SLO, scale fl
 	}
 	for i := range rs {
 		q := &rs[i]
-		if q.Failed || q.End < from || q.End > to {
+		first := q.Start + q.TTFT
+		if q.Failed || q.End < from || first > to {
 			continue
 		}
-		good := q.good(slo)
-		if good {
+		c := completion{first: first, end: q.End, in: float64(q.InputTokens), out: float64(q.OutputTokens), good: q.good(slo)}
+		if c.good && c.inside(s) {
 			s.good++
 		}
-		s.completion = append(s.completion, completion{t: q.End, out: float64(q.OutputTokens),
-			total: float64(q.InputTokens + q.OutputTokens), good: good})
+		s.completion = append(s.completion, c)
 	}
 	return s
 }
@@ -145,22 +149,24 @@ func (s *set) meanOf(name string) (est, string, string) {
 	return e, "", schema.MethodBatchMeans
 }
 
-// events are the completions a throughput counts, weighted.
+// events are what a throughput counts: requests and good requests at
+// their end; output tokens as they stream, from the first token to the
+// end; input tokens at the first token, when their prefill is done.
 func (s *set) events(name string) []event {
-	out := make([]event, 0, len(s.completion))
+	out := make([]event, 0, 2*len(s.completion))
 	for _, c := range s.completion {
-		w := 1.0
 		switch name {
 		case "output_throughput":
-			w = c.out
+			out = append(out, event{c.first, c.end, c.out})
 		case "total_token_throughput":
-			w = c.total
+			out = append(out, event{c.first, c.end, c.out}, event{c.first, c.first, c.in})
 		case "goodput":
-			if !c.good {
-				w = 0
+			if c.good {
+				out = append(out, event{c.end, c.end, 1})
 			}
+		default:
+			out = append(out, event{c.end, c.end, 1})
 		}
-		out = append(out, event{t: c.t, w: w})
 	}
 	return out
 }

@@ -213,7 +213,7 @@ func TestProportionWilson(t *testing.T) {
 func TestRateCI(t *testing.T) {
 	var ev []event
 	for i := range 1000 {
-		ev = append(ev, event{t: float64(i) * 10, w: 2})
+		ev = append(ev, event{t0: float64(i) * 10, t1: float64(i) * 10, w: 2})
 	}
 	lo, hi, e, why := rateCI(ev, 0, 10000, 0.95)
 	if why != "" || math.Abs(e.value-200) > 1e-9 || lo > 200 || hi < 200 || hi-lo > 1 {
@@ -239,5 +239,35 @@ func TestConverge(t *testing.T) {
 	}
 	if !Converge(rs, map[string]float64{"steady.output_throughput": 0.5}, Options{}).Done {
 		t.Error("throughput within ±50% not converged")
+	}
+}
+
+// TestTokensCountedAsTheyStream: tokens are counted over the span they
+// stream in, so a closed loop whose requests end in waves does not make
+// the output throughput's time windows differ by whole waves.
+func TestTokensCountedAsTheyStream(t *testing.T) {
+	per := make([]float64, 4)
+	spread(per, event{t0: 50, t1: 250, w: 100}, 0, 100) // half in window 0's second half .. window 2's first half
+	spread(per, event{t0: 399, t1: 399, w: 7}, 0, 100)  // an instant, in the last window
+	spread(per, event{t0: 500, t1: 600, w: 9}, 0, 100)  // outside: not counted
+	if per[0] != 25 || per[1] != 50 || per[2] != 25 || per[3] != 7 {
+		t.Errorf("spread %v", per)
+	}
+	// Waves: 8 requests end together every 100 ms, each after streaming
+	// 100 tokens for 100 ms. Counted at the end, windows of 150 ms hold one
+	// or two waves; counted as they stream, every window holds the same.
+	var rs []Request
+	for w := range 40 {
+		for range 8 {
+			start := float64(w) * 100
+			rs = append(rs, Request{Start: start, End: start + 100, E2EL: 100, TTFT: 0.001, OutputTokens: 100})
+		}
+	}
+	a := Analyze(rs, Options{})
+	if ci := a.All["output_throughput"]; !ci.OK() || ci.RelHalfWidth(8000) > 0.01 {
+		t.Errorf("steady stream of tokens: %+v (want within ±1%% of 8000 tok/s)", ci)
+	}
+	if ci := a.All["request_throughput"]; !ci.OK() || ci.RelHalfWidth(80) < 0.05 {
+		t.Errorf("completions in waves: %+v; the request rate is lumpy and its interval should say so", ci)
 	}
 }
