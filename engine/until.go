@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/servebench/servebench/engine/load"
 	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/stats"
@@ -61,6 +60,18 @@ func (u *until) check(agg *metrics.Aggregator) {
 	}
 }
 
+// finish checks once more at the end of a level that did not converge
+// early, so its result holds the widths of every request it measured; a
+// level that met its targets just as it reached its bound converged too.
+func (u *until) finish(agg *metrics.Aggregator) {
+	if u == nil || u.res.Converged {
+		return
+	}
+	c := agg.Converge(u.targets)
+	u.res.Checks++
+	u.res.Reached, u.res.Converged = c.Reached, c.Done
+}
+
 // stopCh is the load generator's Stop channel (nil without until).
 func (u *until) stopCh() <-chan struct{} {
 	if u == nil {
@@ -77,25 +88,6 @@ func (u *until) result() *schema.UntilResult {
 	r := u.res
 	return &r
 }
-
-// analyze adds the level's steady-state window, intervals, timeline and
-// `until:` outcome to its result. A level that stopped because it
-// converged says so in its stop reason.
-func (r *stepRun) analyze(st *schema.StageResult, stats load.Stats) {
-	a := r.agg.Analyze(stats.Start.Sub(r.start), stats.End.Sub(r.start))
-	st.Intervals, st.Steady, st.InFlight = a.All, &a.Steady, a.InFlight
-	st.Until = r.until.result()
-	switch {
-	case stats.StopReason == load.StopStopped:
-		st.StopReason = StopConverged
-	case st.Until != nil && !st.Until.Converged && stats.StopReason != load.StopCanceled:
-		st.Warnings = append(st.Warnings, "until: not converged: "+notConverged(st.Until)+
-			"; the level ran to its bound")
-	}
-}
-
-// StopConverged is the stop reason of a level that `until:` ended.
-const StopConverged = "converged"
 
 // notConverged names the targets not met and how far each got.
 func notConverged(u *schema.UntilResult) string {

@@ -133,8 +133,11 @@ func untilLine(st *schema.StageResult) string {
 		parts = append(parts, fmt.Sprintf("%s %s (target ±%s%%)", name, reached, format.Float(100*u.Targets[name])))
 	}
 	verdict := fmt.Sprintf("until: converged after %d requests", st.Metrics.Sent)
-	if !u.Converged {
+	switch {
+	case !u.Converged:
 		verdict = fmt.Sprintf("until: not converged within its bound (%s)", boundOf(st))
+	case st.StopReason != "converged":
+		verdict = fmt.Sprintf("until: converged as it reached its bound (%s)", boundOf(st))
 	}
 	return verdict + ": " + strings.Join(parts, ", ")
 }

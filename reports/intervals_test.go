@@ -49,6 +49,7 @@ func analysedStage(c, n int) schema.StageResult {
 func TestIntervalsInReports(t *testing.T) {
 	run := fixtureRun()
 	run.Stages = []schema.StageResult{analysedStage(8, 400), analysedStage(16, 30)}
+	run.Stages[0].StopReason = "converged"
 	run.Stages[0].Until = &schema.UntilResult{Converged: true, Targets: map[string]float64{"steady.ttft.mean": 0.05},
 		Reached: map[string]float64{"steady.ttft.mean": 0.021}, Checks: 4}
 	var term, md, page bytes.Buffer

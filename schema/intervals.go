@@ -103,13 +103,15 @@ type SteadyState struct {
 
 // UntilResult is how a stage level with `until:` ended.
 type UntilResult struct {
-	// Converged is true when every target was met before the level's
-	// requests or duration (its bound) ran out.
+	// Converged is true when every target was met: early (the stage
+	// result's stop_reason is "converged") or just as the level reached its
+	// requests or duration (its bound).
 	Converged bool `json:"converged"`
 	// Targets are the relative half-widths asked for, by metric name.
 	Targets map[string]float64 `json:"targets"`
-	// Reached are the relative half-widths at the last check; a metric
-	// with no interval yet is left out.
+	// Reached are the relative half-widths at the last check (at the end
+	// of a level that did not stop early); a metric with no interval is
+	// left out.
 	Reached map[string]float64 `json:"reached,omitempty"`
 	// Checks counts the convergence checks made.
 	Checks int `json:"checks"`

@@ -40,7 +40,6 @@ type set struct {
 	scale      float64      // 1 / sampling fraction: what one stored request stands for
 	sent, done int
 	in, out    int64
-	good       int
 }
 
 // completion is a completed request: its first token and its end, with
@@ -51,11 +50,9 @@ type completion struct {
 	good       bool
 }
 
-// inside reports whether the request ended inside the throughput span.
-func (c completion) inside(s *set) bool { return c.end >= s.from && c.end <= s.to }
-
-// newSet gathers the requests idx of rs (send order) and the completions
-// of all of rs inside [from, to].
+// newSet gathers the requests idx of rs (send order) for the latencies and
+// the error rate, and every completed request of rs whose tokens overlap
+// [from, to] for the throughputs.
 func newSet(rs []Request, idx []int, from, to float64, slo *schema.SLO, scale float64) *set {
 	s := &set{lat: map[string]*sample{}, from: from, to: to, scale: scale}
 	for _, name := range schema.LatencyNames {
@@ -91,11 +88,8 @@ func newSet(rs []Request, idx []int, from, to float64, slo *schema.SLO, scale fl
 		if q.Failed || q.End < from || first > to {
 			continue
 		}
-		c := completion{first: first, end: q.End, in: float64(q.InputTokens), out: float64(q.OutputTokens), good: q.good(slo)}
-		if c.good && c.inside(s) {
-			s.good++
-		}
-		s.completion = append(s.completion, c)
+		s.completion = append(s.completion, completion{first: first, end: q.End,
+			in: float64(q.InputTokens), out: float64(q.OutputTokens), good: q.good(slo)})
 	}
 	return s
 }
