@@ -42,6 +42,9 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 		r.agg.Add(s)
 		r.tally.add(f)
 		r.live.add(f.res.Err != nil)
+		if r.until != nil {
+			r.until.check(r.agg)
+		}
 	}
 	if f.res.Err != nil && (f.res.Err.Kind == schema.FailConnRefused || f.res.Err.Kind == schema.FailConnReset) {
 		r.unreachable.Add(1)
@@ -83,6 +86,7 @@ func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
 		TokenSource:  res.TokenSource,
 
 		RequestedInput: f.spec.Input, RequestedOutput: f.spec.Output,
+		Start: r.sendOffset(f),
 	}
 	if res.Err != nil {
 		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
@@ -103,7 +107,7 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		Variant:         r.step.Variant.name(),
 		Index:           r.index(f.ticket),
 		Warmup:          f.ticket.Warmup,
-		StartMS:         ms(res.Start.Sub(r.start)),
+		StartMS:         ms(r.sendOffset(f)),
 		TTFTMS:          ms(res.TTFT),
 		E2ELMS:          ms(res.E2EL),
 		RequestedInput:  f.spec.Input,
@@ -131,6 +135,17 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 	}
 }
 
+// sendOffset is when the request was sent, from the step's start: the time
+// base of requests.jsonl. A request that failed before it could be sent
+// counts from when its worker picked it.
+func (r *stepRun) sendOffset(f *finished) time.Duration {
+	t := f.res.Start
+	if t.IsZero() {
+		t = f.ticket.Scheduled
+	}
+	return t.Sub(r.start)
+}
+
 // result turns the aggregator and the load statistics into a stage result.
 func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResult {
 	window := stats.End.Sub(stats.Start)
@@ -140,6 +155,7 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 		stats.AchievedConcurrency, stats.MaxInFlight, cpu.Seconds()
 	st.Lengths = r.tally.stats(r.runner.percentiles)
 	st.InputLen, st.OutputLen = r.requestedLens(st.Lengths)
+	r.analyze(st, stats)
 	var warning string
 	st.Client.Bottleneck, warning = bottleneck(st, window)
 	if warning != "" {

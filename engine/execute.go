@@ -27,6 +27,9 @@ type Options struct {
 	Now func() time.Time
 	// part makes the run one shard's part of a sharded run (ExecuteShard).
 	part *partRun
+	// Label tells the run apart from others of its scenario in comparisons
+	// (schema.Run.Label); empty for none.
+	Label string
 }
 
 // Execute runs the plan: it creates the run directory, starts and checks the

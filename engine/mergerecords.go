@@ -158,7 +158,9 @@ func (m *stageMerge) add(r *records, rec *schema.RequestRecord) {
 		OK:   rec.Error == nil,
 		TTFT: duration(rec.TTFTMS), E2EL: duration(rec.E2ELMS), ITL: itl,
 		InputTokens: rec.InputTokens, OutputTokens: rec.OutputTokens, TokenSource: rec.TokenSource,
+		RequestedInput: rec.RequestedInput, RequestedOutput: rec.RequestedOutput,
 		QueueTime: duration(rec.QueueMS), SendLag: duration(max(rec.SendLagMS, 0)),
+		Start: duration(rec.StartMS),
 	}
 	if rec.Error != nil {
 		s.Kind, s.Status, s.Message = rec.Error.Kind, rec.Error.Status, rec.Error.Message

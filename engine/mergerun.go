@@ -166,6 +166,10 @@ func (m *stageMerge) result(step Step, parts []*part, results []*schema.StageRes
 	start, end, busy := m.window(parts, results)
 	st := newStageResult(step, m.union, end.Sub(start))
 	st.StartedAt, st.Origin, st.Status = start.UTC(), m.origin.UTC(), schema.StatusCompleted
+	// The records' start_ms were shifted to the merged origin, so the
+	// union's steady-state window and intervals are those of the whole level.
+	a := m.union.Analyze(start.Sub(m.origin), end.Sub(m.origin))
+	st.Intervals, st.Steady, st.InFlight = a.All, &a.Steady, a.InFlight
 	if w := end.Sub(start).Seconds(); w > 0 {
 		st.Client.AchievedConcurrency = busy / w
 	}

@@ -59,7 +59,9 @@ func newRecorder(o Options, logf func(string, ...any)) (*recorder, error) {
 	if err != nil {
 		return nil, runError(err)
 	}
-	r := &recorder{run: newRun(sc, o.Version, start), dir: dir, lines: lines, thresholds: th, now: now, logf: logf}
+	run := newRun(sc, o.Version, start)
+	run.Label = o.Label
+	r := &recorder{run: run, dir: dir, lines: lines, thresholds: th, now: now, logf: logf}
 	o.part.record(r)
 	return r, nil
 }

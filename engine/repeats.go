@@ -3,8 +3,8 @@ package engine
 import (
 	"fmt"
 
-	"github.com/servebench/servebench/engine/metrics"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/stats"
 )
 
 // summarizeRepeats gives each repeated stage level a mean and confidence
@@ -45,7 +45,7 @@ func summarizeLevel(key string, ms []*schema.Metrics) schema.RepeatSummary {
 		// A metric a repeat did not measure (TPOT of a non-streaming
 		// run) has no interval rather than one around zeros.
 		if len(vals) == len(ms) {
-			sum.Metrics[rm.Name] = metrics.MeanCI(vals, schema.RepeatConfidence)
+			sum.Metrics[rm.Name] = stats.MeanCI(vals, schema.RepeatConfidence)
 		}
 	}
 	return sum

@@ -29,6 +29,16 @@ func CheckShardable(p *Plan, index, count int, rendezvous string) error {
 		// rendezvous carries variants, a matrix is run unsharded.
 		errs = append(errs, fmt.Errorf("a matrix of %d variants cannot be sharded yet: run it without --shard/--shards, or shard one variant at a time", len(p.Variants)))
 	}
+	if count > 1 {
+		for _, st := range p.Scenario.Stages {
+			if len(st.Until) > 0 {
+				// Each part would stop on its own share's intervals, which are
+				// wider than the whole's: the parts would end at different
+				// times and the merged level would not be the one until: asked for.
+				errs = append(errs, fmt.Errorf("stage %q: until: cannot be sharded yet (each shard would stop on its own share's intervals): give the stage a fixed requests or duration, or run it without --shard/--shards", st.Name))
+			}
+		}
+	}
 	return errors.Join(errs...)
 }
 

@@ -48,6 +48,7 @@ type stepRun struct {
 	gen    *prompt.Generator
 	agg    *metrics.Aggregator
 	tally  lengthTally // owned by the collector, like agg
+	until  *until      // nil without until:
 	out    chan *finished
 	pool   sync.Pool
 	live   *Live
@@ -82,7 +83,9 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	cpu0 := cpuTime()
 	sr.start = time.Now() // before the collector starts: it only reads it
 	done := sr.collect(sctx)
-	stats := load.Run(sctx, loadSpec(step, r.sess.seed), sr.job)
+	spec := loadSpec(step, r.sess.seed)
+	spec.Stop = sr.until.stopCh()
+	stats := load.Run(sctx, spec, sr.job)
 	close(sr.out)
 	<-done
 	sr.checks.Wait()
@@ -163,10 +166,11 @@ func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
 	}
 	sr := &stepRun{
 		runner: r, step: step, client: c,
-		gen:  prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
-		agg:  stepAggregator(step, r.percentiles, r.slo, *r.sess.api.IgnoreEOS),
-		out:  make(chan *finished, 1024),
-		live: &Live{Total: step.Requests, Duration: step.Duration},
+		gen:   prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
+		agg:   stepAggregator(step, r.percentiles, r.slo, *r.sess.api.IgnoreEOS),
+		out:   make(chan *finished, 1024),
+		live:  &Live{Total: step.Requests, Duration: step.Duration},
+		until: newUntil(step),
 	}
 	sr.pool.New = func() any { return new(finished) }
 	return sr, nil
@@ -187,6 +191,7 @@ func stepAggregator(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS
 		RequestedInput:  in,
 		RequestedOutput: out,
 		IgnoreEOS:       ignoreEOS,
+		OpenLoop:        step.OpenLoop(),
 	})
 }
 

@@ -65,6 +65,9 @@ type htmlPage struct {
 	Capacity    []capacityView
 	Repeats     []string
 	Lengths     []string
+	Intervals   []string
+	Steady      [][]string
+	SteadyHead  []string
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -130,6 +133,9 @@ func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 		Repeats:     repeatLines(run),
 		Lengths:     lengthLines(run),
 		Warnings:    append(warningLines(run), notes...),
+		Intervals:   intervalLines(run),
+		Steady:      steadyRows(run),
+		SteadyHead:  steadyHeader,
 		Scenario:    scenario,
 		Environment: environment(run),
 		Generated:   run.EndedAt.UTC().Format(time.RFC3339),

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/servebench/servebench/reports/internal/chart"
 	"github.com/servebench/servebench/reports/internal/format"
@@ -122,6 +123,7 @@ func htmlCharts(run *schema.Run) []chartGroup {
 		{"Latency vs load", collect(groups, latencySpecs)},
 		{"Latency distribution", collect(groups, distributionSpecs)},
 		{"Profiles compared", collect(groups, profileSpecs)},
+		{"Timeline", timelineCharts(run)},
 		{"Server metrics", serverCharts(run)},
 		{"Token length histograms", lengthCharts(run)},
 	}
@@ -153,10 +155,10 @@ func throughputSpecs(g *stageGroup) []chart.Spec {
 	x := g.labels()
 	return []chart.Spec{
 		{Title: g.Name + ": output tokens/s", XTitle: xTitle(g), X: x,
-			Series: g.perProfile("", func(s *schema.StageResult) float64 { return s.Metrics.OutputThroughput })},
+			Series: g.perProfileCI("", "output_throughput", func(s *schema.StageResult) float64 { return s.Metrics.OutputThroughput })},
 		{Title: g.Name + ": requests/s and goodput", XTitle: xTitle(g), X: x,
-			Series: append(g.perProfile(" req/s", func(s *schema.StageResult) float64 { return s.Metrics.RequestThroughput }),
-				g.perProfile(" goodput", func(s *schema.StageResult) float64 { return s.Metrics.Goodput })...)},
+			Series: append(g.perProfileCI(" req/s", "request_throughput", func(s *schema.StageResult) float64 { return s.Metrics.RequestThroughput }),
+				g.perProfileCI(" goodput", "goodput", func(s *schema.StageResult) float64 { return s.Metrics.Goodput })...)},
 	}
 }
 
@@ -166,9 +168,9 @@ func latencySpecs(g *stageGroup) []chart.Spec {
 	}
 	var out []chart.Spec
 	for _, m := range latencyMetrics {
-		get := m.get
-		p50 := g.perProfile(" p50", func(s *schema.StageResult) float64 { return format.P(get(s), 50) })
-		p99 := g.perProfile(" p99", func(s *schema.StageResult) float64 { return format.P(get(s), 99) })
+		get, key := m.get, strings.ToLower(m.name)
+		p50 := g.perProfileCI(" p50", key+".p50", func(s *schema.StageResult) float64 { return format.P(get(s), 50) })
+		p99 := g.perProfileCI(" p99", key+".p99", func(s *schema.StageResult) float64 { return format.P(get(s), 99) })
 		out = append(out, chart.Spec{Title: g.Name + ": " + m.name + " (ms)", XTitle: xTitle(g), X: g.labels(),
 			Series: append(p50, p99...)})
 	}

@@ -25,6 +25,17 @@ func Markdown(w io.Writer, run *schema.Run) error {
 	}
 	b.WriteString("\n" + mdStageTable(run) + "\n")
 	b.WriteString(mdVariantTables(run))
+	if rows := steadyRows(run); len(rows) > 0 {
+		t := table.NewWriter()
+		t.AppendHeader(row(steadyHeader))
+		for _, r := range rows {
+			for j := range r {
+				r[j] = format.Markdown(r[j])
+			}
+			t.AppendRow(row(r))
+		}
+		b.WriteString("\n### Steady state\n\n" + t.RenderMarkdown() + "\n")
+	}
 	for _, s := range sections(run) {
 		b.WriteString("\n### " + s.Title + "\n\n")
 		for _, l := range s.Lines {

@@ -40,13 +40,11 @@ func TerminalWith(w io.Writer, run *schema.Run, runDir string, opt TerminalOptio
 	for _, l := range headline(run) {
 		b.WriteString(l + "\n")
 	}
-	tbl, left := fitStageTable(newStageGrid(run, pal), opt.Width)
-	b.WriteString("\n" + tbl + "\n")
-	if len(left) > 0 {
-		note := "Columns left out to fit: " + strings.Join(left, ", ")
-		b.WriteString(text.WrapSoft(note, opt.Width) + "\n")
-	}
+	b.WriteString("\n" + fitted(newStageGrid(run, pal), opt.Width))
 	b.WriteString(termVariantTables(run, pal))
+	if g := newSteadyGrid(run); len(g.rows) > 0 {
+		b.WriteString("\n" + pal.bold("Steady state") + "\n" + fitted(g, opt.Width))
+	}
 	for _, s := range sections(run) {
 		b.WriteString("\n" + pal.bold(s.Title) + "\n")
 		for _, l := range s.Lines {
@@ -60,6 +58,15 @@ func TerminalWith(w io.Writer, run *schema.Run, runDir string, opt TerminalOptio
 		return fmt.Errorf("write terminal report: %w", err)
 	}
 	return nil
+}
+
+// fitted is a table fitted to width, followed by the columns it left out.
+func fitted(g stageGrid, width int) string {
+	tbl, left := fitStageTable(g, width)
+	if len(left) == 0 {
+		return tbl + "\n"
+	}
+	return tbl + "\n" + text.WrapSoft("Columns left out to fit: "+strings.Join(left, ", "), width) + "\n"
 }
 
 func row(cells []string) table.Row {

@@ -21,22 +21,38 @@ var dropOrder = []string{
 	"E2EL p99", "TPOT p99", "TTFT p99", "Out tok/s",
 }
 
-// stageGrid is the stage table as text: the header and one row of cells
-// per stage level, computed once and laid out as often as fitting needs.
+// steadyDropOrder is dropOrder for the steady-state table: its window
+// details first, the headline numbers last.
+var steadyDropOrder = []string{
+	"Ramp/Drain", "TPOT p50", "TTFT p50", "Req/s", "Window (s)",
+	"E2EL p99", "TPOT p99", "TTFT p99", "Out tok/s",
+}
+
+// stageGrid is a table of stage levels as text: the header and one row of
+// cells per stage level, computed once and laid out as often as fitting
+// needs. Its columns from the fourth up to, not including, the last hold
+// numbers; drop is the order a narrow terminal loses columns in.
 type stageGrid struct {
 	header []string
 	rows   [][]string
+	drop   []string
 }
 
 func newStageGrid(run *schema.Run, pal palette) stageGrid {
-	g := stageGrid{header: stageHeader}
+	g := stageGrid{header: stageHeader, drop: dropOrder}
 	for i := range run.Stages {
 		g.rows = append(g.rows, stageCells(&run.Stages[i], pal.mark))
 	}
 	return g
 }
 
-// fitStageTable renders the stage table in at most width columns and names
+// newSteadyGrid is the steady-state table (see steadyRows), nil rows when
+// no level has a steady state.
+func newSteadyGrid(run *schema.Run) stageGrid {
+	return stageGrid{header: steadyHeader, rows: steadyRows(run), drop: steadyDropOrder}
+}
+
+// fitStageTable renders a stage table in at most width columns and names
 // the columns it left out. Width 0 means no limit. The full boxed table is
 // kept whenever it fits; otherwise the compact layout (no box lines, a
 // header word per line) leaves out columns in dropOrder until it fits. When
@@ -52,7 +68,7 @@ func fitStageTable(g stageGrid, width int) (string, []string) {
 		return full, nil
 	}
 	var left []string
-	for _, name := range dropOrder {
+	for _, name := range g.drop {
 		out := g.render(cols, true)
 		if textWidth(out) <= width {
 			return out, left
@@ -84,7 +100,7 @@ func (g stageGrid) render(cols []int, compact bool) string {
 	cfg := make([]table.ColumnConfig, len(cols))
 	for i, c := range cols {
 		cfg[i] = table.ColumnConfig{Number: i + 1, VAlignHeader: text.VAlignBottom}
-		if numericColumn(c) {
+		if c >= 3 && c < len(g.header)-1 {
 			cfg[i].Align = text.AlignRight
 			if compact {
 				cfg[i].AlignHeader = text.AlignRight // above the digits it names
@@ -98,10 +114,6 @@ func (g stageGrid) render(cols []int, compact bool) string {
 	}
 	return out
 }
-
-// numericColumn reports whether column i of stageHeader holds a number:
-// every column from the counts up to, not including, the verdict.
-func numericColumn(i int) bool { return i >= 3 && i < len(stageHeader)-1 }
 
 // compactStyle draws no box: two spaces between columns and a line under
 // each header, as kubectl and docker print their tables.

@@ -19,6 +19,11 @@ func TestDropOrderNamesColumns(t *testing.T) {
 			t.Errorf("dropOrder names %q, which is no column of %v", name, stageHeader)
 		}
 	}
+	for _, name := range steadyDropOrder {
+		if !slices.Contains(steadyHeader, name) {
+			t.Errorf("steadyDropOrder names %q, which is no column of %v", name, steadyHeader)
+		}
+	}
 }
 
 // TestSummaryFitsTheTerminal renders every fixture, coloured and plain, at

@@ -36,13 +36,15 @@ func stageCells(st *schema.StageResult, mark func(bool) string) []string {
 	if st.Variant != "" {
 		stage = st.Variant + "/" + stage // rows of a matrix run stay apart
 	}
+	iv := st.Intervals
+	dist := func(d schema.Dist, stat, name string) string { return ciCell(format.DistStat(d, stat), iv, name) }
 	return []string{
 		format.Line(stage), format.Line(st.Profile), level, countsCell(m),
-		format.Num(m.RequestThroughput), format.Num(m.OutputThroughput),
-		format.DistStat(m.TTFT, "p50"), format.DistStat(m.TTFT, "p99"),
-		format.DistStat(m.TPOT, "p50"), format.DistStat(m.TPOT, "p99"),
-		format.DistStat(m.E2EL, "mean"), format.DistStat(m.E2EL, "p99"),
-		format.Num(m.Goodput), thresholdCell(st, mark),
+		ciCell(format.Num(m.RequestThroughput), iv, "request_throughput"), ciCell(format.Num(m.OutputThroughput), iv, "output_throughput"),
+		dist(m.TTFT, "p50", "ttft.p50"), dist(m.TTFT, "p99", "ttft.p99"),
+		dist(m.TPOT, "p50", "tpot.p50"), dist(m.TPOT, "p99", "tpot.p99"),
+		dist(m.E2EL, "mean", "e2el.mean"), dist(m.E2EL, "p99", "e2el.p99"),
+		ciCell(format.Num(m.Goodput), iv, "goodput"), thresholdCell(st, mark),
 	}
 }
 
@@ -123,6 +125,7 @@ func sections(run *schema.Run) []section {
 		{"Capacity search", capacityLines(run)},
 		{"Repeats", repeatLines(run)},
 		{"Token lengths", lengthLines(run)},
+		{"Intervals and steady state", intervalLines(run)},
 		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},

@@ -19,12 +19,13 @@ type MetricDoc struct {
 var MetricDocs = metricDocs()
 
 func metricDocs() []MetricDoc {
-	ls := leaves(DefaultPercentiles)
-	out := make([]MetricDoc, len(ls))
-	for i, l := range ls {
-		out[i] = l.MetricDoc
+	var out []MetricDoc
+	for _, l := range leaves(DefaultPercentiles) {
+		if !l.compact {
+			out = append(out, l.MetricDoc)
+		}
 	}
-	return out
+	return append(out, windowDocs...)
 }
 
 // MetricReferenceTitle heads METRICS.md.
@@ -221,7 +222,7 @@ func capacity(dim string) func(source) float64 {
 // metricTree defines every metric a threshold can read, following
 // `vllm bench serve` (latencies in ms, throughputs per second of the measured
 // stage duration).
-var metricTree = []metric{
+var metricTree = withWindows([]metric{
 	dist("ttft", "time to first token", stageDist(func(s *StageResult) Dist { return s.Metrics.TTFT }), latencyAbsent),
 	dist("tpot", "time per output token after the first", stageDist(func(s *StageResult) Dist { return s.Metrics.TPOT }),
 		streamedAbsent("no completed request streamed two or more output tokens in separate chunks")),
@@ -282,4 +283,4 @@ var metricTree = []metric{
 		num("rate", "req/s", "highest passing rate of the run's capacity search (0: none)", capacity("rate")),
 	),
 	repeatsGroup(),
-}
+})

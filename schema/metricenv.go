@@ -38,6 +38,20 @@ type metric struct {
 	// absent says why a number or distribution has no value in a source
 	// ("" when it has one), e.g. "is not measured in this stage (non-streaming)".
 	absent func(source) string
+	// compact groups are documented by a summary row rather than one row
+	// per name (the steady and ci namespaces repeat the whole tree).
+	compact bool
+	// build, when set, makes a group's children for a percentile set (the
+	// intervals of a distribution have one per percentile).
+	build func(pct []float64) []metric
+}
+
+// kids are the children of a group for a percentile set.
+func (m metric) kids(pct []float64) []metric {
+	if m.build != nil {
+		return m.build(pct)
+	}
+	return m.children
 }
 
 // leaf is one readable name of the tree ("ttft.p99") with its place in the
@@ -51,6 +65,8 @@ type leaf struct {
 	// absent returns what is missing and why, e.g. ("tpot", "is not measured
 	// in this stage (non-streaming)"); subject "" when the value is there.
 	absent func(source) (subject, why string)
+	// compact: under a compact group, documented by its summary row.
+	compact bool
 }
 
 // stageType returns the struct type of one stage's metrics for a
@@ -78,7 +94,7 @@ func metricType(m metric, pct []float64) reflect.Type {
 	case kindDist:
 		return groupType(distStats(pct), pct)
 	case kindGroup:
-		return groupType(m.children, pct)
+		return groupType(m.kids(pct), pct)
 	}
 	return reflect.TypeFor[float64]()
 }
@@ -120,24 +136,28 @@ func distValue(d Dist, name string) (float64, bool) {
 // leaves flattens the tree into every readable name, e.g. "ttft.p99".
 func leaves(pct []float64) []leaf {
 	var out []leaf
-	var walk func(prefix string, children []metric, idx []int, parent metric)
-	walk = func(prefix string, children []metric, idx []int, parent metric) {
+	var walk func(prefix string, children []metric, idx []int, parent metric, compact bool)
+	walk = func(prefix string, children []metric, idx []int, parent metric, compact bool) {
 		for i, m := range children {
 			name := prefix + m.name
 			at := append(slices.Clone(idx), i)
+			n := len(out)
 			switch m.kind {
 			case kindDist:
 				for j, stat := range distStats(pct) {
 					out = append(out, distLeaf(name, m, stat, append(slices.Clone(at), j)))
 				}
 			case kindGroup:
-				walk(name+".", m.children, at, m)
+				walk(name+".", m.kids(pct), at, m, compact || m.compact)
 			default:
 				out = append(out, plainLeaf(prefix, m, parent, at))
 			}
+			for k := n; k < len(out); k++ {
+				out[k].compact = out[k].compact || compact
+			}
 		}
 	}
-	walk("", metricTree, nil, metric{})
+	walk("", metricTree, nil, metric{}, false)
 	return out
 }
 

@@ -29,16 +29,17 @@ const maxExprLen = 2048
 // you mean" hints, absent values and the sandbox (no clock, no files) are
 // therefore the same for both.
 type ExprEnv struct {
-	typ     reflect.Type
-	sides   []string
-	vars    []ExprVar
-	stage   []leaf             // the leaves of one side
-	leaves  map[string]envLeaf // full name -> leaf
-	known   map[string]bool    // variables and namespaces: names that are not metrics
-	names   []string           // every full name, for hints
-	example string             // a valid expression, for "must be a boolean" errors
-	zero    any                // a zero value of typ, to type-check against
-	fields  [][]int            // index of each side's struct, then of each variable
+	typ       reflect.Type
+	sides     []string
+	vars      []ExprVar
+	stage     []leaf             // the leaves of one side
+	leaves    map[string]envLeaf // full name -> leaf
+	known     map[string]bool    // variables and namespaces: names that are not metrics
+	varLeaves map[string]bool    // names inside struct variables (ExprVar.Leaves)
+	names     []string           // every full name, for hints
+	example   string             // a valid expression, for "must be a boolean" errors
+	zero      any                // a zero value of typ, to type-check against
+	fields    [][]int            // index of each side's struct, then of each variable
 }
 
 // ExprVar is a variable of an environment beside the metrics, e.g.
@@ -46,6 +47,11 @@ type ExprEnv struct {
 type ExprVar struct {
 	Name string
 	Type reflect.Type
+	// Leaves are the names readable inside a struct variable, relative to
+	// it ("ttft.p99.worse" of change), so that a misspelt one gets the
+	// metrics' "did you mean" hint and Expr.VarReads can say which were
+	// read; nil for a variable read whole.
+	Leaves []string
 }
 
 // envLeaf is a leaf of one side, at its place in the whole environment.
@@ -70,7 +76,8 @@ type StageRef struct {
 // environment, quoted when an expression is not boolean.
 func NewExprEnv(sides []string, vars []ExprVar, percentiles []float64, example string) *ExprEnv {
 	pct := Percentiles(percentiles)
-	e := &ExprEnv{sides: sides, vars: vars, example: example, leaves: map[string]envLeaf{}, known: map[string]bool{}}
+	e := &ExprEnv{sides: sides, vars: vars, example: example, leaves: map[string]envLeaf{}, known: map[string]bool{},
+		varLeaves: map[string]bool{}}
 	e.stage = leaves(pct)
 	st := stageType(pct)
 	if len(sides) == 1 && sides[0] == "" {
@@ -95,6 +102,14 @@ func NewExprEnv(sides []string, vars []ExprVar, percentiles []float64, example s
 	for _, v := range vars {
 		e.known[v.Name] = true
 		e.names = append(e.names, v.Name)
+		for _, l := range v.Leaves {
+			full := v.Name + "." + l
+			e.varLeaves[full] = true
+			e.names = append(e.names, full)
+			for p := parentPath(full); p != ""; p = parentPath(p) {
+				e.known[p] = true
+			}
+		}
 	}
 	e.zero = reflect.New(e.typ).Elem().Interface()
 	return e
@@ -119,10 +134,11 @@ func (e *ExprEnv) namedType(stage reflect.Type) reflect.Type {
 
 // Expr is an expression type-checked against an ExprEnv.
 type Expr struct {
-	env     *ExprEnv
-	src     string
-	program *vm.Program
-	reads   []envLeaf // the numeric metrics it reads
+	env      *ExprEnv
+	src      string
+	program  *vm.Program
+	reads    []envLeaf // the numeric metrics it reads
+	varReads []string  // the ExprVar.Leaves it reads, with the variable's name
 }
 
 // ExprError is every problem of an expression compiled outside a scenario
@@ -174,7 +190,7 @@ func (e *ExprEnv) compile(label, src string, report func(from int, msg string)) 
 		e.exprError(label, err, "does not parse", report)
 		return nil, false
 	}
-	reads, ok := e.checkNames(src, tree.Node, report)
+	reads, varReads, ok := e.checkNames(src, tree.Node, report)
 	if !ok {
 		return nil, false
 	}
@@ -185,17 +201,24 @@ func (e *ExprEnv) compile(label, src string, report func(from int, msg string)) 
 		e.exprError(label, err, "does not compile", report)
 		return nil, false
 	}
-	return &Expr{env: e, src: src, program: p, reads: reads}, true
+	return &Expr{env: e, src: src, program: p, reads: reads, varReads: varReads}, true
 }
 
 // checkNames reports every unknown metric name with a "did you mean" hint.
-func (e *ExprEnv) checkNames(src string, root exprast.Node, report func(int, string)) ([]envLeaf, bool) {
+func (e *ExprEnv) checkNames(src string, root exprast.Node, report func(int, string)) ([]envLeaf, []string, bool) {
 	ok := true
 	var reads []envLeaf
+	var varReads []string
 	for _, ref := range collectRefs(root) {
 		if l, isLeaf := e.leaves[ref.name]; isLeaf {
 			if l.kind == kindNumber && !slices.ContainsFunc(reads, func(r envLeaf) bool { return r.full == l.full }) {
 				reads = append(reads, l)
+			}
+			continue
+		}
+		if e.varLeaves[ref.name] {
+			if !slices.Contains(varReads, ref.name) {
+				varReads = append(varReads, ref.name)
 			}
 			continue
 		}
@@ -206,7 +229,7 @@ func (e *ExprEnv) checkNames(src string, root exprast.Node, report func(int, str
 		report(ref.from, fmt.Sprintf("unknown metric %q in %q%s; see the metric reference (servebench metrics)",
 			ref.name, src, didYouMean(ref.name, e.names)))
 	}
-	return reads, ok
+	return reads, varReads, ok
 }
 
 // exprError words a parse or compile error of expr.
@@ -232,6 +255,10 @@ func (x *Expr) Reads() []string {
 	}
 	return out
 }
+
+// VarReads lists the names inside struct variables the expression reads
+// (ExprVar.Leaves), with the variable's name: "change.ttft.p99.worse".
+func (x *Expr) VarReads() []string { return slices.Clone(x.varReads) }
 
 // Eval evaluates the expression on one stage level per side, with the
 // variables in the order of the environment's vars. It never reads an

@@ -6,9 +6,11 @@ import (
 
 // RunSchemaVersion is the version of run.json this build writes. Version 2
 // writes an unmeasured distribution as null instead of an object of zeros
-// and counts cancelled requests apart from failed ones; readers still
-// accept version 1 and upgrade it (see upgradeRun).
-const RunSchemaVersion = 2
+// and counts cancelled requests apart from failed ones; version 3 adds the
+// run's label and, per stage level, intervals, the steady-state window,
+// the in-flight timeline and how an `until:` level ended. Readers still
+// accept versions 1 and 2 and upgrade them (see upgradeRun).
+const RunSchemaVersion = 3
 
 // OldestRunSchemaVersion is the oldest run.json version this build reads.
 const OldestRunSchemaVersion = 1
@@ -24,20 +26,23 @@ const (
 // `compare` need, and nothing else. It is plain data: the engine fills it,
 // run.json stores it, the reports read it.
 type Run struct {
-	SchemaVersion int              `json:"schema_version"`
-	Tool          Tool             `json:"tool"`
-	Name          string           `json:"name"`
-	ScenarioFile  string           `json:"scenario_file,omitempty"`
-	Scenario      *Scenario        `json:"scenario,omitempty"` // as resolved; secrets are never serialised
-	StartedAt     time.Time        `json:"started_at"`
-	EndedAt       time.Time        `json:"ended_at"`
-	Status        string           `json:"status"`          // completed | failed | interrupted
-	Error         string           `json:"error,omitempty"` // why the run is failed or interrupted
-	Environment   Environment      `json:"environment"`
-	Server        ServerInfo       `json:"server"`
-	Stages        []StageResult    `json:"stages"`
-	Capacity      []CapacityResult `json:"capacity,omitempty"`
-	Repeats       []RepeatSummary  `json:"repeats,omitempty"`
+	SchemaVersion int    `json:"schema_version"`
+	Tool          Tool   `json:"tool"`
+	Name          string `json:"name"`
+	// Label tells this run apart from others of the same scenario in
+	// comparisons (run --label); empty when none was given.
+	Label        string           `json:"label,omitempty"`
+	ScenarioFile string           `json:"scenario_file,omitempty"`
+	Scenario     *Scenario        `json:"scenario,omitempty"` // as resolved; secrets are never serialised
+	StartedAt    time.Time        `json:"started_at"`
+	EndedAt      time.Time        `json:"ended_at"`
+	Status       string           `json:"status"`          // completed | failed | interrupted
+	Error        string           `json:"error,omitempty"` // why the run is failed or interrupted
+	Environment  Environment      `json:"environment"`
+	Server       ServerInfo       `json:"server"`
+	Stages       []StageResult    `json:"stages"`
+	Capacity     []CapacityResult `json:"capacity,omitempty"`
+	Repeats      []RepeatSummary  `json:"repeats,omitempty"`
 	// Passed is true when every threshold of every stage held.
 	Passed bool     `json:"passed"`
 	Notes  []string `json:"notes,omitempty"`
@@ -118,6 +123,17 @@ type StageResult struct {
 	// Origin is the instant requests.jsonl's start_ms of this stage counts
 	// from: the stage's start, warmup included.
 	Origin time.Time `json:"origin,omitzero"`
+	// Intervals are the 95% confidence intervals of Metrics (everything
+	// sent), by metric name (IntervalNames); absent in runs written before
+	// version 3 and in imports without per-request records.
+	Intervals map[string]CI `json:"intervals,omitempty"`
+	// Steady is the level's steady-state window and its metrics.
+	Steady *SteadyState `json:"steady,omitempty"`
+	// InFlight is the number of measured requests in flight over the level
+	// (T in seconds, in the time base of requests.jsonl), for the timeline.
+	InFlight *Series `json:"in_flight,omitempty"`
+	// Until is how a level with `until:` ended; nil without until.
+	Until *UntilResult `json:"until,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.

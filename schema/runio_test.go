@@ -48,7 +48,7 @@ func TestReadRunVersion(t *testing.T) {
 	dir := t.TempDir()
 	writeRun(t, dir, &Run{SchemaVersion: 7})
 	_, err := ReadRun(dir)
-	if err == nil || !strings.Contains(err.Error(), "schema_version 7 is not supported: this build reads versions 1 to 2") {
+	if err == nil || !strings.Contains(err.Error(), "schema_version 7 is not supported: this build reads versions 1 to 3") {
 		t.Fatalf("got %v", err)
 	}
 	_ = os.WriteFile(filepath.Join(dir, RunFile), []byte(`{"name":"x"}`), 0o644)

@@ -11,8 +11,12 @@ package schema
 // is 0) and its TPOT becomes absent. And version 1 counted requests
 // cancelled by an interrupt as failed: they move to Canceled, out of
 // failed, sent, error_rate and the failure groups.
+//
+// Version 2 lacks what version 3 adds (label, intervals, steady state,
+// timeline, until): all optional, so it reads as it is.
 func upgradeRun(run *Run, from int) {
 	if from >= 2 {
+		run.SchemaVersion = RunSchemaVersion
 		return
 	}
 	for i := range run.Stages {

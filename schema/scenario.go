@@ -257,6 +257,8 @@ type Stage struct {
 	SLO            *SLO        `yaml:"slo,omitempty" json:"slo,omitempty"`                                               // overrides the scenario SLO
 	Search         *Search     `yaml:"search,omitempty" json:"search,omitempty"`                                         // capacity search
 	Thresholds     []Threshold `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`                                 // stage-only thresholds
+	// Until ends each level early once the named intervals are narrow enough (see Until).
+	Until Until `yaml:"until,omitempty" json:"until,omitempty"`
 }
 
 // ProfileRef is a profile name or a list of names; a list expands into one stage per profile.

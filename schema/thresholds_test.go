@@ -196,7 +196,8 @@ func TestMetricDocsMatchEnvironment(t *testing.T) {
 		if d.Name == "profile" || d.Name == "stage" || d.Name == "variant" {
 			op = ` != ""`
 		}
-		sc.Thresholds = []Threshold{{Expr: d.Name + op}}
+		// A summary row (ci.<metric>.lo) stands for every metric in its place.
+		sc.Thresholds = []Threshold{{Expr: strings.ReplaceAll(d.Name, "<metric>", "ttft.p99") + op}}
 		if _, err := CompileThresholds(sc); err != nil {
 			t.Errorf("%s: %v", d.Name, err)
 		}

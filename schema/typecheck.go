@@ -40,6 +40,7 @@ var compiledShape = sync.OnceValue(func() *shapeSchema {
 	c := sjs.NewCompiler()
 	c.AssertFormat()
 	c.RegisterFormat(&sjs.Format{Name: formatDuration, Validate: checkDuration})
+	c.RegisterFormat(&sjs.Format{Name: formatPercent, Validate: checkPercent})
 	if err := c.AddResource(SchemaID, doc); err != nil {
 		panic("schema: scenario.schema.json: " + err.Error())
 	}

@@ -51,6 +51,8 @@ func (s *shapeSchema) report(r *reporter, tree map[string]any, p problem, base s
 			what = strings.TrimPrefix(strings.TrimPrefix(p.sch.Items2020.Title, "a "), "an ")
 		}
 		r.errorf(path, "%s is empty: give at least one %s", name, what)
+	case *kind.MinProperties:
+		r.errorf(path, "%s is empty: it must be %s", name, orDefault(p.sch.Title, "a mapping with at least one key"))
 	default:
 		r.errorf(path, "%s does not satisfy the schema's %s rule", name, strings.Join(k.KeywordPath(), "/"))
 	}

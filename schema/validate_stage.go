@@ -27,6 +27,7 @@ func (v *validator) stages() {
 		v.stageProfiles(p, st)
 		v.stageLoad(p, st)
 		v.stageEnd(p, st)
+		v.until(p, st)
 		v.positiveDuration(p+".grace", st.Grace)
 		v.slo(p+".slo", st.SLO)
 	}

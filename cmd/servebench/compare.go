@@ -27,7 +27,9 @@ func compareCommand() *cli.Command {
 			&cli.Float64Flag{Name: "min-change", Value: compare.DefaultMinRelative * 100,
 				Usage: "smallest change, in `PERCENT`, called a regression or improvement even outside the noise"},
 			&cli.Float64Flag{Name: "confidence", Value: compare.DefaultConfidence,
-				Usage: "confidence `LEVEL` of the noise interval (0.5-0.999)"},
+				Usage: "confidence `LEVEL` of the whole comparison (0.5-0.999); each delta's interval is wider (Bonferroni)"},
+			&cli.StringFlag{Name: "window", Value: compare.WindowBoth,
+				Usage: "`WINDOW` compared: both, steady (the steady-state window) or all (everything sent)"},
 			&cli.StringFlag{Name: "match", Value: string(compare.MatchAuto),
 				Usage: "how stage levels pair across runs: `HOW` is auto (by name, then by load where names differ), names, or level (by load alone)"},
 			&cli.BoolFlag{Name: "ignore-names", Usage: "the same as --match level (kept for scripts written before --match)"},
@@ -102,7 +104,8 @@ func noMatch(cmp *compare.Comparison, opts compare.Options) error {
 
 // compareOptions reads the noise flags. The floor matters in practice: two
 // runs of one configuration drift by a few percent on a busy machine, which
-// a per-request bootstrap cannot see, so CI gates on noisy hosts raise it.
+// no interval of a single run can see, so CI gates on noisy hosts without
+// repeats raise it.
 func compareOptions(c *cli.Context) (compare.Options, error) {
 	minChange, conf := c.Float64("min-change"), c.Float64("confidence")
 	if minChange <= 0 || minChange >= 1000 {
@@ -121,7 +124,11 @@ func compareOptions(c *cli.Context) (compare.Options, error) {
 	if !slices.Contains(compare.Matches, match) {
 		return compare.Options{}, usagef("--match: want one of %s, got %q", matchWords(), match)
 	}
-	return compare.Options{MinRelative: minChange / 100, Confidence: conf, Match: match}, nil
+	window := c.String("window")
+	if !slices.Contains(compare.Windows, window) {
+		return compare.Options{}, usagef("--window %q: want one of %s", window, strings.Join(compare.Windows, ", "))
+	}
+	return compare.Options{MinRelative: minChange / 100, Confidence: conf, Window: window, Match: match}, nil
 }
 
 // readRuns reads each run and, where it was saved, its requests.jsonl for

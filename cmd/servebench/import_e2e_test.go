@@ -105,8 +105,8 @@ func TestCompareImportWithRun(t *testing.T) {
 		t.Fatalf("compare: exit %d\n%s%s", code, out, errs)
 	}
 	for _, want := range []string{
-		"baseline: vllm-sweep (example-org/example-8b, started 2025-04-03 10:15 UTC, per-request records)",
-		"candidate: vllm-migration (sim-model, ",
+		"baseline: vllm-sweep (scenario vllm-sweep, model example-org/example-8b, started 2025-04-03 10:15 UTC, per-request records)",
+		"candidate: vllm-migration (scenario vllm-migration, model sim-model, ",
 		"3 stage level(s) matched",
 		"paired by load, since their stage or profile names differ",
 	} {
@@ -115,7 +115,7 @@ func TestCompareImportWithRun(t *testing.T) {
 		}
 	}
 	for _, c := range []string{"1", "2", "4"} {
-		head := "vllm/imported/c=" + c + " ↔ sweep/old-loop/c=" + c + "\n"
+		head := "\n\nvllm/imported/c=" + c + " ↔ sweep/old-loop/c=" + c + "\n" // a table's title, not the pairing line
 		_, table, ok := strings.Cut(out, head)
 		if !ok {
 			t.Errorf("level c=%s not paired:\n%s", c, out)
@@ -124,7 +124,7 @@ func TestCompareImportWithRun(t *testing.T) {
 		table, _, _ = strings.Cut(table, "\n\n")
 		for _, metric := range []string{"ttft.p50", "ttft.mean", "tpot.p50", "e2el.mean"} {
 			row := regexp.MustCompile(`(?m)^│ ` + regexp.QuoteMeta(metric) + ` .*$`).FindString(table)
-			if !strings.Contains(row, "(bootstrap)") || !regexp.MustCompile(`regression|improvement|within noise`).MatchString(row) {
+			if !strings.Contains(row, "(within-run ") || !regexp.MustCompile(`regression|improvement|within noise`).MatchString(row) {
 				t.Errorf("c=%s %s has no noise-aware verdict: %q", c, metric, row)
 			}
 		}

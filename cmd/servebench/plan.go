@@ -57,7 +57,7 @@ func planAction(c *cli.Context) error {
 	for i, s := range p.Steps {
 		in, out := stepLengths(p, s)
 		row := table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
-			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)}
+			loadOf(s), bounded(s, countOrDash(s.Requests)), s.Warmup, bounded(s, durOrDash(s))}
 		if split != nil {
 			row = append(row, split[i])
 		}
@@ -73,7 +73,7 @@ func planAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(w, "%d steps", len(p.Steps))
 	if tot.Requests > 0 {
-		fmt.Fprintf(w, "; %d requests, %d input + %d output tokens to send", tot.Requests, tot.InputTokens, tot.OutputTokens)
+		fmt.Fprintf(w, "; %s%d requests, %d input + %d output tokens to send", atMost(p), tot.Requests, tot.InputTokens, tot.OutputTokens)
 	}
 	if tot.ByDuration > 0 {
 		fmt.Fprintf(w, "; %d steps end by duration, after %d warmup requests", tot.ByDuration, durationWarmups(p))
@@ -82,7 +82,31 @@ func planAction(c *cli.Context) error {
 		fmt.Fprintf(w, "; %d capacity searches", tot.Searches)
 	}
 	fmt.Fprintln(w)
+	for _, st := range sc.Stages {
+		if len(st.Until) > 0 {
+			fmt.Fprintf(w, "stage %s: each level stops as soon as %s (95%% interval); ≤ marks its bound\n", st.Name, st.Until)
+		}
+	}
 	return nil
+}
+
+// atMost qualifies the totals of a plan where until: may stop levels early.
+func atMost(p *engine.Plan) string {
+	for _, s := range p.Steps {
+		if len(s.Stage.Until) > 0 {
+			return "at most "
+		}
+	}
+	return ""
+}
+
+// bounded marks a request count or duration as the upper bound of a
+// level that stops early when its until: targets are met.
+func bounded(s engine.Step, v any) any {
+	if len(s.Stage.Until) == 0 || v == "-" {
+		return v
+	}
+	return fmt.Sprintf("≤%v", v)
 }
 
 // durationWarmups counts the warmup requests of the steps that end by

@@ -54,3 +54,20 @@ stages:
 		t.Errorf("plan lacks %q:\n%s", want, out)
 	}
 }
+
+// TestPlanShowsUntilBounds: a stage with until: shows its requests or
+// duration as a bound (≤) and what stops each level earlier.
+func TestPlanShowsUntilBounds(t *testing.T) {
+	path := writeScenario(t, "version: 1\nname: p\nstages:\n"+
+		"  - {name: s, profile: dev, concurrency: [1, 8], requests: 2000, until: {steady.ttft.p99: 5%, output_throughput: 2%}}\n")
+	code, out, errs := runCLI(t, "plan", path)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"≤2000", "at most 4000 requests",
+		"stage s: each level stops as soon as output_throughput ±2%, steady.ttft.p99 ±5% (95% interval); ≤ marks its bound"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("plan lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/servebench/servebench/engine"
 	"github.com/servebench/servebench/schema"
@@ -21,6 +22,7 @@ func runCommand() *cli.Command {
 			Usage: "append the Markdown report to `FILE` (GitHub's step summary when set)"},
 		&cli.StringSliceFlag{Name: "format", Usage: "report files to write (markdown, html, json, junit, vllm, csv); default: the scenario's"},
 		&cli.BoolFlag{Name: "no-color", Usage: "no colours in the terminal summary (also: NO_COLOR set to any value)"},
+		&cli.StringFlag{Name: "label", Usage: "`TEXT` that tells this run apart in comparisons (stored in run.json)"},
 	)
 	flags = append(flags, shardFlags()...)
 	return &cli.Command{
@@ -54,7 +56,7 @@ func runAction(c *cli.Context) error {
 		}
 	}
 	prog := newProgress(c.App.ErrWriter, c.Bool("quiet"))
-	opts := engine.Options{Plan: plan, Version: buildVersion(), Observer: prog, Logf: prog.Logf}
+	opts := engine.Options{Plan: plan, Version: buildVersion(), Observer: prog, Logf: prog.Logf, Label: c.String("label")}
 	if c.Bool("follow-server-log") {
 		// The server chooses these bytes: every control byte is escaped.
 		follow := redact.NewTerminalWriter(c.App.ErrWriter)
@@ -98,8 +100,14 @@ func checkOutputFlags(c *cli.Context) error {
 			errs = append(errs, usageErr(err))
 		}
 	}
+	if l := c.String("label"); len(l) > maxLabel || strings.IndexFunc(l, unicode.IsControl) >= 0 {
+		errs = append(errs, usagef("--label %q: want at most %d characters of text, without control characters", l, maxLabel))
+	}
 	return errors.Join(errs...)
 }
+
+// maxLabel bounds --label: it names a run in tables and chart legends.
+const maxLabel = 100
 
 // finishRun renders the report files and prints what the user asked for.
 func finishRun(c *cli.Context, run *schema.Run, dir string) error {

@@ -38,7 +38,7 @@ func (r *runner) workers(ctx context.Context, n, limit int, warmup bool, halt *a
 	var next atomic.Int64
 	for range n {
 		r.wg.Go(func() {
-			for !halt.Load() && ctx.Err() == nil {
+			for !halt.Load() && ctx.Err() == nil && !r.stopped(warmup) {
 				i := int(next.Add(1) - 1)
 				if limit > 0 && i >= limit {
 					return

@@ -16,6 +16,7 @@ const (
 	StopRequests = ""         // every planned request was sent and returned
 	StopDuration = "duration" // the measured duration ran out
 	StopCanceled = "canceled" // ctx was cancelled
+	StopStopped  = "stopped"  // Spec.Stop was closed: the caller had measured enough
 )
 
 // Spec describes one stage level.
@@ -38,6 +39,11 @@ type Spec struct {
 	// before their ctx is cancelled (k6's second deadline). 0 cancels them at
 	// the deadline.
 	Grace time.Duration
+	// Stop, when closed, ends the measured requests early: no new one
+	// starts and the ones in flight finish (within the stage's usual
+	// bounds). The caller closes it when it has measured enough
+	// (`until:`); nil: never.
+	Stop <-chan struct{}
 }
 
 // Job performs one request and returns when it is done. It must return

@@ -36,7 +36,13 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 		if !warm {
 			t.Index = i - r.spec.Warmup
 		}
-		if !wait(ctx, timer, time.Until(t.Scheduled), deadline) || !acquire(ctx, sem, deadline) {
+		stopCh := r.spec.Stop
+		if warm {
+			stopCh = nil // warmup is not the caller's to stop
+		}
+		if r.stopped(warm) || !wait(ctx, timer, time.Until(t.Scheduled), deadline, stopCh) ||
+			!acquire(ctx, sem, deadline, stopCh) {
+			r.stopped(warm) // a stop that ended the wait
 			return
 		}
 		if !warm && deadline == nil {
@@ -53,12 +59,14 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	}
 }
 
-// wait sleeps d on timer; it returns false when ctx is cancelled or the
-// deadline passes first (a deadline that already passed wins over a slot
-// that is already due).
-func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline <-chan struct{}) bool {
+// wait sleeps d on timer; it returns false when ctx is cancelled, the
+// deadline passes or stop closes first (a deadline that already passed
+// wins over a slot that is already due).
+func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline, stop <-chan struct{}) bool {
 	select {
 	case <-deadline:
+		return false
+	case <-stop:
 		return false
 	case <-ctx.Done():
 		return false
@@ -72,6 +80,7 @@ func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline <-ch
 	case <-timer.C:
 		return true
 	case <-deadline:
+	case <-stop:
 	case <-ctx.Done():
 	}
 	timer.Stop()
@@ -79,7 +88,7 @@ func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline <-ch
 }
 
 // acquire takes a slot of the cap; a nil sem means no cap.
-func acquire(ctx context.Context, sem chan struct{}, deadline <-chan struct{}) bool {
+func acquire(ctx context.Context, sem chan struct{}, deadline, stop <-chan struct{}) bool {
 	if sem == nil {
 		return true
 	}
@@ -87,6 +96,7 @@ func acquire(ctx context.Context, sem chan struct{}, deadline <-chan struct{}) b
 	case sem <- struct{}{}:
 		return true
 	case <-deadline:
+	case <-stop:
 	case <-ctx.Done():
 	}
 	return false

@@ -29,6 +29,7 @@ type runner struct {
 	// clock or lock on the hot path.
 	busy        atomic.Int64
 	deadlineHit atomic.Bool
+	stopHit     atomic.Bool
 }
 
 func newRunner(spec Spec, job Job, cancelJobs context.CancelFunc) *runner {
@@ -59,6 +60,21 @@ func (r *runner) noteMax(n int64) {
 		if n <= old || r.maxMeas.CompareAndSwap(old, n) {
 			return
 		}
+	}
+}
+
+// stopped reports whether Spec.Stop is closed, for a measured request
+// about to start (warmup is not the caller's to stop), and remembers it.
+func (r *runner) stopped(warmup bool) bool {
+	if warmup {
+		return false
+	}
+	select {
+	case <-r.spec.Stop:
+		r.stopHit.Store(true)
+		return true
+	default:
+		return false
 	}
 }
 
@@ -103,6 +119,8 @@ func (r *runner) finish(ctx context.Context) Stats {
 		st.StopReason, st.Interrupted = StopCanceled, true
 	case r.deadlineHit.Load():
 		st.StopReason = StopDuration
+	case r.stopHit.Load():
+		st.StopReason = StopStopped
 	}
 	return st
 }

@@ -39,6 +39,11 @@ type Options struct {
 	// sequence (api.ignore_eos), so a short output means the server ignored
 	// that, not that the model stopped.
 	IgnoreEOS bool
+	// KeepBytes bounds the requests kept for the steady-state window and
+	// the intervals (see kept); 0 means DefaultKeepBytes.
+	KeepBytes int
+	// OpenLoop says the level sends on a schedule (see stats.Options).
+	OpenLoop bool
 }
 
 // Sample is one finished measured request. The aggregator copies what it
@@ -63,6 +68,10 @@ type Sample struct {
 	TokenSource                     string // usage | chunks
 
 	QueueTime, SendLag time.Duration
+
+	// Start is when the request was sent, from the start of its level
+	// (the time base of requests.jsonl's start_ms).
+	Start time.Duration
 }
 
 // Aggregator accumulates Samples of one stage level. It is not safe for
@@ -82,6 +91,7 @@ type Aggregator struct {
 	reqIn, reqOut int64
 	sources       map[string]bool
 	failures      failures
+	kept          *kept
 }
 
 // NewAggregator returns an empty aggregator.
@@ -90,12 +100,16 @@ func NewAggregator(o Options) *Aggregator {
 	if o.ExactLimit <= 0 {
 		o.ExactLimit = DefaultExactLimit
 	}
+	if o.KeepBytes <= 0 {
+		o.KeepBytes = DefaultKeepBytes
+	}
 	n := o.ExactLimit
 	return &Aggregator{
 		o:    o,
 		ttft: newSeries(n), tpot: newSeries(n), itl: newSeries(n), e2el: newSeries(n),
 		queue: newSeries(n), lag: newSeries(n),
 		sources: map[string]bool{},
+		kept:    newKept(o.KeepBytes),
 	}
 }
 
@@ -109,6 +123,7 @@ func (a *Aggregator) Add(s *Sample) {
 	a.sent++
 	a.queue.add(ms(s.QueueTime))
 	a.lag.add(ms(s.SendLag))
+	a.kept.add(s)
 	if !s.OK {
 		a.failures.add(s)
 		return
@@ -124,7 +139,7 @@ func (a *Aggregator) Add(s *Sample) {
 	if measured {
 		a.tpot.add(ms(tpot))
 	}
-	if meetsSLO(a.o.SLO, s.TTFT, tpot, s.E2EL) {
+	if a.o.SLO.Meets(s.TTFT, tpot, s.E2EL) {
 		a.good++
 	}
 }
@@ -158,17 +173,6 @@ func (a *Aggregator) addTokens(s *Sample) {
 // TPOT bound, as vLLM's goodput counts it.
 func tpotOf(s *Sample) (time.Duration, bool) {
 	return schema.TPOT(s.TTFT, s.E2EL, s.OutputTokens, len(s.ITL))
-}
-
-// meetsSLO reports whether every set bound holds (vLLM: slo >= value).
-func meetsSLO(slo *schema.SLO, ttft, tpot, e2el time.Duration) bool {
-	if slo == nil {
-		return true
-	}
-	within := func(bound schema.Duration, v time.Duration) bool {
-		return bound <= 0 || v <= bound.D()
-	}
-	return within(slo.TTFT, ttft) && within(slo.TPOT, tpot) && within(slo.E2EL, e2el)
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

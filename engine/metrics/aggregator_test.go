@@ -398,3 +398,32 @@ func TestDefaultPercentilesAlwaysComputed(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptRequestsAreBounded: the requests kept for the window and the
+// intervals stay within their budget on a long level, as a systematic
+// sample whose counts and throughputs are scaled back.
+func TestKeptRequestsAreBounded(t *testing.T) {
+	a := NewAggregator(Options{KeepBytes: 64 << 10})
+	s := okSample(10*msec, 200*msec, 129)
+	s.ITL = make([]time.Duration, 128)
+	for i := range s.ITL {
+		s.ITL[i] = msec
+	}
+	const n = 5000
+	for i := range n {
+		s.Start = time.Duration(i) * 25 * msec
+		a.Add(s)
+	}
+	k := a.kept
+	if k.bytes > 64<<10 || k.stride < 8 || len(k.reqs) != (n+k.stride-1)/k.stride {
+		t.Fatalf("kept %d requests in %d bytes, stride %d", len(k.reqs), k.bytes, k.stride)
+	}
+	an := a.Analyze(0, n*25*msec)
+	if an.Steady.Sampled != k.stride {
+		t.Errorf("sampled %d, want the stride %d", an.Steady.Sampled, k.stride)
+	}
+	// 8 completions per 200 ms of the level's 125 s, counted from the sample.
+	if m := an.Steady.Metrics; m == nil || m.Sent < n*8/10 || m.Sent > n || math.Abs(m.RequestThroughput-40)/40 > 0.1 {
+		t.Errorf("steady metrics from the sample: %+v", m)
+	}
+}

@@ -79,6 +79,7 @@ type scheduler struct {
 	clock, stepEnd time.Duration
 
 	gauges schedGauges
+	full   fullRecord
 }
 
 // schedGauges are written by the scheduler goroutine and read by /metrics
@@ -124,6 +125,7 @@ func (s *scheduler) run() {
 			continue
 		}
 		d := s.stepDuration(prefill)
+		s.full.began(len(s.running), s.cfg.MaxNumSeqs)
 		timer.Reset(d)
 		s.stepEnd = s.clock + d
 		for _, q := range s.running[before:] {
@@ -134,6 +136,7 @@ func (s *scheduler) run() {
 		}
 		s.clock = s.stepEnd
 		s.step()
+		s.full.ended()
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // BenchmarkCompare measures a two-run comparison of 3 levels × 1000
-// requests with the default 1000 bootstrap resamples.
+// requests: both windows' intervals of every compared metric.
 func BenchmarkCompare(b *testing.B) {
 	base, br := synthRun("base", 1, 1, levels, 1000)
 	cand, cr := synthRun("cand", 2, 1.1, levels, 1000)

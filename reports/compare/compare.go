@@ -7,46 +7,47 @@ import (
 
 	"github.com/servebench/servebench/reports/internal/format"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/stats"
 )
 
 // Options tune the noise estimate. Zero values take the defaults below.
 type Options struct {
-	Resamples  int     // bootstrap resamples (default 1000)
-	Confidence float64 // confidence level of the interval (default 0.95)
-	Seed       int64   // bootstrap seed (default 1), fixed so reruns agree
+	// Confidence is the level of the whole comparison (default 0.95): the
+	// chance that a comparison of two runs of one configuration calls
+	// anything at all is at most 1 − Confidence (Bonferroni over its
+	// deltas), as far as the intervals cover the noise.
+	Confidence float64
 	// MinRelative is the smallest relative change worth calling even when it
 	// is outside the noise (default 0.05): with thousands of requests a 0.5%
 	// shift is "significant" and still not a regression anyone should chase,
 	// and two runs of one configuration drift by a few percent between them
-	// (machine load, clocks), which a per-request bootstrap cannot see.
+	// (machine load, clocks), which no interval of a single run can see.
 	MinRelative float64
 	// Match says how stage levels of the runs are paired (default MatchAuto).
 	Match Match
+	// Window is which metrics are compared: WindowBoth (default),
+	// WindowSteady or WindowAll.
+	Window string
 }
 
 // Defaults of Options.
 const (
-	DefaultResamples   = 1000
 	DefaultConfidence  = 0.95
-	DefaultSeed        = 1
 	DefaultMinRelative = 0.05
 )
 
 func (o Options) withDefaults() Options {
-	if o.Resamples <= 0 {
-		o.Resamples = DefaultResamples
-	}
 	if o.Confidence <= 0 || o.Confidence >= 1 {
 		o.Confidence = DefaultConfidence
-	}
-	if o.Seed == 0 {
-		o.Seed = DefaultSeed
 	}
 	if o.MinRelative <= 0 {
 		o.MinRelative = DefaultMinRelative
 	}
 	if o.Match == "" {
 		o.Match = MatchAuto
+	}
+	if o.Window == "" {
+		o.Window = WindowBoth
 	}
 	return o
 }
@@ -59,17 +60,13 @@ const (
 	Regression  Verdict = "regression"
 	Improvement Verdict = "improvement"
 	Unchanged   Verdict = "within noise"
-	NoEstimate  Verdict = "no noise estimate"
+	// NotEnoughData: a run has too few samples for an interval of the
+	// metric (a p99 of 200 requests, no per-request records): the delta
+	// is shown, never called.
+	NotEnoughData Verdict = "not enough data"
 	// NotMeasured: a run has no value for the metric (TPOT of a
 	// non-streaming run); an absent value is never compared with a number.
 	NotMeasured Verdict = "not measured"
-)
-
-// Noise sources of a delta's interval.
-const (
-	NoiseBootstrap = "bootstrap"
-	NoiseRepeats   = "repeats"
-	NoiseNone      = "none"
 )
 
 // Comparison is the result of Compare: the runs, and every stage level
@@ -82,6 +79,10 @@ type Comparison struct {
 	Unmatched []string
 	// MatchNotes say which loads could not be paired, and why.
 	MatchNotes []string
+	// DeltaLevel is the confidence of each delta's interval: Confidence
+	// spread over the Deltas deltas of the comparison (Bonferroni).
+	DeltaLevel float64
+	Deltas     int
 	runs       []*schema.Run // the compared runs, for --fail-on
 }
 
@@ -89,7 +90,10 @@ type Comparison struct {
 type RunInfo struct {
 	Name, Source, Model string
 	Started             string
-	Records             bool // per-request records were supplied
+	// Label tells the run apart from the others in every output: its
+	// --label, else its name when the names differ, else its start time.
+	Label   string
+	Records bool // per-request records were supplied
 }
 
 // StageComparison is one stage level across runs.
@@ -120,103 +124,88 @@ type Delta struct {
 	Value          float64
 	Abs            float64 // Value - Baseline
 	Rel            float64 // Abs / Baseline (NaN when the baseline is 0)
-	// Lo and Hi bound Abs at the comparison's confidence (NaN: no estimate).
+	// Lo and Hi bound Abs at the comparison's DeltaLevel (NaN: no interval).
 	Lo, Hi  float64
 	Noise   string
 	Verdict Verdict
 	// Absent says why a run has no value (Verdict NotMeasured), e.g.
 	// "candidate: tpot is not measured in this stage (non-streaming)";
-	// Baseline or Value is then NaN.
-	Absent string
+	// Baseline or Value is then NaN. Missing says why there is no
+	// interval (Verdict NotEnoughData).
+	Absent, Missing string
+	minAbs          float64 // the metric's smallest change worth calling
 }
 
 // Compare pairs stage levels as Options.Match says and compares every
 // candidate (runs[1:]) with the baseline runs[0]. reqs[i] holds run i's
-// per-request records; reqs, or any entry, may be nil.
+// per-request records; reqs, or any entry, may be nil: a run without them
+// gets "not enough data" where it has no repeats.
 func Compare(runs []*schema.Run, reqs [][]schema.RequestRecord, o Options) *Comparison {
 	o = o.withDefaults()
 	c := &Comparison{Options: o, runs: runs}
+	labels := runLabels(runs)
 	samples := make([]recordIndex, len(runs))
 	for i, r := range runs {
-		c.Runs = append(c.Runs, runInfo(r, i < len(reqs) && len(reqs[i]) > 0))
 		if i < len(reqs) {
-			samples[i] = indexRecords(r, reqs[i])
+			samples[i] = indexRecords(reqs[i])
 		}
+		c.Runs = append(c.Runs, runInfo(r, labels[i], len(samples[i]) > 0))
 	}
+	metrics := MetricsOf(o.Window)
 	m := matchRuns(runs, o.Match)
 	for _, g := range m.groups {
-		c.Stages = append(c.Stages, compareStage(g, runs, samples, o))
+		c.Deltas += (present(g.res) - 1) * len(metrics)
+	}
+	c.DeltaLevel = familyLevel(o.Confidence, c.Deltas)
+	for _, g := range m.groups {
+		c.Stages = append(c.Stages, c.compareStage(g, samples, metrics))
 	}
 	c.Unmatched, c.MatchNotes = m.unmatched, m.notes
+	c.betweenLevels()
 	return c
 }
 
-func runInfo(r *schema.Run, records bool) RunInfo {
-	return RunInfo{Name: r.Name, Source: r.Source, Model: r.Server.Model,
+func runInfo(r *schema.Run, label string, records bool) RunInfo {
+	return RunInfo{Name: r.Name, Source: r.Source, Model: r.Server.Model, Label: label,
 		Started: r.StartedAt.UTC().Format("2006-01-02 15:04 UTC"), Records: records}
 }
 
-func compareStage(g matched, runs []*schema.Run, samples []recordIndex, o Options) StageComparison {
+func present(res []*schema.StageResult) int {
+	n := 0
+	for _, r := range res {
+		if r != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (c *Comparison) compareStage(g matched, samples []recordIndex, metrics []Metric) StageComparison {
 	res, base := g.res, g.res[0]
 	sc := StageComparison{Key: g.displayKey(), Stage: base.Stage, Profile: base.Profile, Level: format.Level(base),
 		LevelValue: format.LevelValue(base), Results: res, Names: g.keys, PairedBy: g.by}
+	noise := func(i int) levelNoise {
+		return analyze(c.runs[i], res[i], samples[i][res[i].ID], c.Runs[i].Label, c.DeltaLevel)
+	}
+	baseNoise := noise(0)
 	for ci := 1; ci < len(res); ci++ {
 		if res[ci] == nil {
 			continue
 		}
-		cis := bootstrapStage(samples[0][g.keys[0]], samples[ci][g.keys[ci]], o)
-		for _, m := range Metrics {
-			sc.Deltas = append(sc.Deltas, compareMetric(m, ci, res, runs, cis, o))
+		candNoise := noise(ci)
+		for _, m := range metrics {
+			sc.Deltas = append(sc.Deltas, c.compareMetric(m, ci, res, baseNoise, candNoise))
 		}
 	}
 	return sc
 }
 
-// bootstrapStage computes the bootstrap interval of every metric that has
-// per-request samples in both runs, keyed by metric name.
-func bootstrapStage(base, cand []schema.RequestRecord, o Options) map[string]interval {
-	out := map[string]interval{}
-	if len(base) == 0 || len(cand) == 0 {
-		return out
-	}
-	bySource := map[string][]Metric{}
-	var sources []string
-	for _, m := range Metrics {
-		if m.source == "" {
-			continue
-		}
-		if bySource[m.source] == nil {
-			sources = append(sources, m.source)
-		}
-		bySource[m.source] = append(bySource[m.source], m)
-	}
-	for _, src := range sources {
-		ms := bySource[src]
-		bs, cs := sampleValues(base, ms[0]), sampleValues(cand, ms[0])
-		if len(bs) < minSamples || len(cs) < minSamples {
-			continue
-		}
-		if src == "failed" {
-			// Agresti-Caffo: one pseudo failure and success per run, so a run
-			// with no failures does not make the interval collapse to a point.
-			bs, cs = append(bs, 1, 0), append(cs, 1, 0)
-		}
-		stats := make([]func([]float64) float64, len(ms))
-		for i, m := range ms {
-			stats[i] = m.stat
-		}
-		for i, iv := range bootstrapCIs(bs, cs, stats, o) {
-			if thinTail(ms[i], min(len(bs), len(cs))) {
-				continue
-			}
-			out[ms[i].Name] = iv
-		}
-	}
-	return out
-}
-
-func compareMetric(m Metric, ci int, res []*schema.StageResult, runs []*schema.Run, cis map[string]interval, o Options) Delta {
-	d := Delta{Metric: m.Name, HigherIsBetter: m.HigherIsBetter, Candidate: ci,
+// compareMetric is one delta: its values, and its interval from the
+// repeats of both runs when both repeated the level (the spread between
+// runs), else from each run's own interval.
+func (c *Comparison) compareMetric(m Metric, ci int, res []*schema.StageResult, bn, cn levelNoise) Delta {
+	runs := c.runs
+	d := Delta{Metric: m.Name, HigherIsBetter: m.HigherIsBetter, Candidate: ci, minAbs: m.minAbs,
 		Lo: math.NaN(), Hi: math.NaN(), Noise: NoiseNone, Abs: math.NaN(), Rel: math.NaN()}
 	var baseAbsent, candAbsent string
 	d.Baseline, baseAbsent = m.get(res[0], runs[0])
@@ -224,21 +213,29 @@ func compareMetric(m Metric, ci int, res []*schema.StageResult, runs []*schema.R
 	if baseAbsent != "" || candAbsent != "" {
 		return notMeasured(d, baseAbsent, candAbsent)
 	}
-	if bi, ok := repeatInterval(runs[0], res[0], m.Name); ok {
-		if cInt, ok := repeatInterval(runs[ci], res[ci], m.Name); ok {
-			d.Baseline, d.Value = bi.Mean, cInt.Mean
-			d.Lo, d.Hi, d.Noise = cInt.Lo-bi.Hi, cInt.Hi-bi.Lo, NoiseRepeats
+	if bv, cv := repeatValues(runs[0], res[0], m), repeatValues(runs[ci], res[ci], m); bv != nil && cv != nil {
+		bi, ciR := stats.MeanCI(bv, c.DeltaLevel), stats.MeanCI(cv, c.DeltaLevel)
+		d.Baseline, d.Value = bi.Mean, ciR.Mean
+		d.Lo, d.Hi = diffCI(bi.Mean, ciR.Mean, schema.CI{Lo: bi.Lo, Hi: bi.Hi}, schema.CI{Lo: ciR.Lo, Hi: ciR.Hi})
+		d.Noise = NoiseRepeats
+	} else {
+		bci, why := bn.ci(m, c.Runs[0].Label)
+		cci, cwhy := cn.ci(m, c.Runs[ci].Label)
+		if why == "" {
+			why = cwhy
+		}
+		if why != "" {
+			d.Missing = why
+		} else {
+			d.Lo, d.Hi = diffCI(d.Baseline, d.Value, bci, cci)
+			d.Noise = NoiseWithin + " " + bci.Method
 		}
 	}
-	if iv, ok := cis[m.Name]; ok && d.Noise == NoiseNone {
-		d.Lo, d.Hi, d.Noise = iv.lo, iv.hi, NoiseBootstrap
-	}
 	d.Abs = d.Value - d.Baseline
-	d.Rel = math.NaN()
 	if d.Baseline != 0 {
 		d.Rel = d.Abs / math.Abs(d.Baseline)
 	}
-	d.Verdict = verdict(d, m.minAbs, o)
+	d.Verdict = verdict(d, c.Options)
 	return d
 }
 
@@ -258,48 +255,22 @@ func notMeasured(d Delta, baseAbsent, candAbsent string) Delta {
 	return d
 }
 
-// minSamples is the fewest per-request values a bootstrap is run on.
-const minSamples = 5
-
-// minTail is the fewest values a run must have beyond a percentile for its
-// bootstrap interval to be trusted. The bootstrap of an extreme quantile of
-// a small sample is too narrow: p99 of 12 requests is their maximum, and two
-// runs of one configuration on the simulator had their p99 called a
-// regression whenever one request stalled. p99 needs 500 requests per run.
-const minTail = 5
-
-func thinTail(m Metric, n int) bool {
-	return m.tail > 0 && float64(n)*m.tail < minTail
-}
-
 // verdict calls a delta only when its interval excludes zero and the change
 // is large enough to matter.
-func verdict(d Delta, minAbs float64, o Options) Verdict {
+func verdict(d Delta, o Options) Verdict {
 	if d.Noise == NoiseNone || !finiteAll(d.Lo, d.Hi, d.Abs) {
-		return NoEstimate
+		return NotEnoughData
 	}
 	if d.Lo <= 0 && d.Hi >= 0 {
 		return Unchanged
 	}
-	if !math.IsNaN(d.Rel) && math.Abs(d.Rel) < o.MinRelative || math.Abs(d.Abs) < minAbs {
+	if !math.IsNaN(d.Rel) && math.Abs(d.Rel) < o.MinRelative || math.Abs(d.Abs) < d.minAbs {
 		return Unchanged
 	}
 	if (d.Abs > 0) == d.HigherIsBetter {
 		return Improvement
 	}
 	return Regression
-}
-
-// repeatInterval finds the repeat summary of a stage level, if it repeated.
-func repeatInterval(run *schema.Run, st *schema.StageResult, metric string) (schema.Interval, bool) {
-	key := schema.RepeatKey(st.ID)
-	for _, r := range run.Repeats {
-		if r.Key == key && r.N > 1 {
-			iv, ok := r.Metrics[metric]
-			return iv, ok && finiteAll(iv.Mean, iv.Lo, iv.Hi)
-		}
-	}
-	return schema.Interval{}, false
 }
 
 // Counts tallies verdicts over the whole comparison.

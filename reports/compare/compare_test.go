@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -57,33 +58,45 @@ func TestTTFTSlowdownFlagged(t *testing.T) {
 }
 
 // TestNoRecordsNoCall: without records or repeats the deltas are shown but
-// never called, however large.
+// never called, however large: each says "not enough data" and why.
 func TestNoRecordsNoCall(t *testing.T) {
 	base, _ := synthRun("base", 1, 1, levels, 100)
 	cand, _ := synthRun("cand", 2, 2, levels, 100)
 	c := Compare([]*schema.Run{base, cand}, nil, Options{})
 	counts := c.Counts()
-	if counts[NoEstimate] != len(levels)*len(Metrics) {
-		t.Errorf("verdicts %v, want all %q", counts, NoEstimate)
+	if counts[NotEnoughData] != len(levels)*len(MetricsOf(WindowBoth)) {
+		t.Errorf("verdicts %v, want all %q", counts, NotEnoughData)
 	}
 	d := c.Stages[0].Deltas[0]
-	if d.Metric != "ttft.p50" || d.Rel < 0.5 {
+	if d.Metric != "ttft.p50" || d.Rel < 0.5 || !strings.Contains(d.Missing, "has no per-request records") {
 		t.Errorf("the delta itself must still be reported: %+v", d)
 	}
 }
 
-// TestRepeatsUsed: repeat intervals decide when present, records or not.
+// repeated gives a run's level five repeats whose output throughput is
+// mean·(0.99 ... 1.01): the spread between runs that repeats measure.
+func repeated(run *schema.Run, mean float64) {
+	st := run.Stages[0]
+	run.Stages = nil
+	for i, f := range []float64{0.99, 0.995, 1, 1.005, 1.01} {
+		r := st
+		r.Repeat, r.ID = i+1, st.ID+"#"+itoa(i+1)
+		r.Metrics.OutputThroughput = mean * f
+		run.Stages = append(run.Stages, r)
+	}
+}
+
+// TestRepeatsUsed: the spread between repeats decides when both runs
+// repeated the level, records or not.
 func TestRepeatsUsed(t *testing.T) {
 	base, _ := synthRun("base", 1, 1, []int{4}, 50)
 	cand, _ := synthRun("cand", 2, 1, []int{4}, 50)
-	base.Repeats = []schema.RepeatSummary{{Key: "sweep/safe/c4", N: 3, Level: 0.95,
-		Metrics: map[string]schema.Interval{"output_throughput": {Mean: 100, Lo: 98, Hi: 102}}}}
-	cand.Repeats = []schema.RepeatSummary{{Key: "sweep/safe/c4", N: 3, Level: 0.95,
-		Metrics: map[string]schema.Interval{"output_throughput": {Mean: 80, Lo: 78, Hi: 82}}}}
+	repeated(base, 100)
+	repeated(cand, 80)
 	c := Compare([]*schema.Run{base, cand}, nil, Options{})
 	for _, d := range c.Stages[0].Deltas {
 		if d.Metric == "output_throughput" {
-			if d.Noise != NoiseRepeats || d.Verdict != Regression || d.Abs != -20 {
+			if d.Noise != NoiseRepeats || d.Verdict != Regression || math.Abs(d.Abs+20) > 1e-9 {
 				t.Errorf("throughput drop with repeats: %+v", d)
 			}
 			return

@@ -20,6 +20,7 @@ var failOnVars = []schema.ExprVar{
 	{Name: "stage", Type: reflect.TypeFor[string]()},
 	{Name: "profile", Type: reflect.TypeFor[string]()},
 	{Name: "level", Type: reflect.TypeFor[float64]()}, // concurrency or rate
+	changeVar.exprVar(), // change.<metric>.{rel,lo,hi,significant,worse,better}
 }
 
 // failOnExample is quoted when an expression is not boolean.
@@ -60,10 +61,13 @@ func (f *FailOn) Eval(c *Comparison) (failed []string) {
 				continue
 			}
 			sides := []schema.StageRef{{Stage: s.Results[0], Run: c.run(0)}, {Stage: s.Results[ci], Run: c.run(ci)}}
-			held, _, err := f.x.Eval(sides, regressions(s, ci), s.Stage, s.Profile, s.LevelValue)
+			held, _, err := f.x.Eval(sides, regressions(s, ci), s.Stage, s.Profile, s.LevelValue, changeVar.value(s, ci))
+			if cerr := changeVar.unreadable(f.x.VarReads(), s, ci); cerr != nil {
+				held, err = false, cerr
+			}
 			where := s.Key
 			if len(c.Runs) > 2 {
-				where += " (" + c.Runs[ci].Name + ")"
+				where += " (" + c.Runs[ci].Label + ")"
 			}
 			where = format.Line(where) // stage and run names come from run files
 			switch {

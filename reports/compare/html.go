@@ -123,7 +123,7 @@ func overlayCharts(c *Comparison) []chartView {
 		for _, m := range overlayMetrics {
 			spec := chart.Spec{Title: g.name + ": " + m.title, X: x, XTitle: "level", Bar: len(x) == 1}
 			for ri, r := range c.Runs {
-				ser := chart.Series{Name: r.Name, Values: make([]float64, len(x))}
+				ser := chart.Series{Name: r.Label, Values: make([]float64, len(x))}
 				for i, s := range g.stages {
 					ser.Values[i] = math.NaN()
 					if st := s.Results[ri]; st != nil {

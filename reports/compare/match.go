@@ -252,24 +252,3 @@ func pairingLines(c *Comparison) []string {
 	}
 	return append(out, c.MatchNotes...)
 }
-
-// indexRecords groups one run's measured (non-warmup) records by the name
-// key of their stage level: the records of every repeat of a level pool.
-func indexRecords(run *schema.Run, recs []schema.RequestRecord) recordIndex {
-	if len(recs) == 0 {
-		return nil
-	}
-	keyOf := map[string]string{}
-	for i := range run.Stages {
-		keyOf[run.Stages[i].ID] = nameKey(&run.Stages[i])
-	}
-	idx := recordIndex{}
-	for _, r := range recs {
-		k, ok := keyOf[r.Stage]
-		if !ok || r.Warmup {
-			continue
-		}
-		idx[k] = append(idx[k], r)
-	}
-	return idx
-}

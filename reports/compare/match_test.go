@@ -27,7 +27,7 @@ func renamed(run *schema.Run, recs []schema.RequestRecord, stage, profile string
 // profile imported) against a servebench sweep of the same levels. Before,
 // nothing matched ("not in every run: vllm/imported/c=64, c64/p/c=64");
 // now every level pairs by load, the pairing is shown, and both sides'
-// records give the deltas a bootstrap interval.
+// records give the deltas a within-run interval.
 func TestMatchByLoad(t *testing.T) {
 	base, br := synthRun("vllm-import", 1, 1, levels, 300)
 	renamed(base, br, "vllm", "imported")
@@ -41,14 +41,14 @@ func TestMatchByLoad(t *testing.T) {
 		if s.Key != want || s.PairedBy[1] != ByLoad || s.Stage != "vllm" {
 			t.Errorf("level %d: key %q paired by %q stage %q, want %q by load", i, s.Key, s.PairedBy[1], s.Stage, want)
 		}
-		bootstrapped := 0
+		within := 0
 		for _, d := range s.Deltas {
-			if d.Noise == NoiseBootstrap {
-				bootstrapped++
+			if strings.HasPrefix(d.Noise, NoiseWithin) {
+				within++
 			}
 		}
-		if bootstrapped < 6 {
-			t.Errorf("%s: %d deltas with a bootstrap interval: the records were not paired", s.Key, bootstrapped)
+		if within < 6 {
+			t.Errorf("%s: %d deltas with a within-run interval: the records were not paired", s.Key, within)
 		}
 	}
 	summary := strings.Join(summaryLines(c), "\n")

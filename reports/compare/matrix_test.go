@@ -34,7 +34,7 @@ func matrixOf(name string, seed uint64) (*schema.Run, []schema.RequestRecord) {
 func TestCompareMatchesVariants(t *testing.T) {
 	base, br := matrixOf("base", 1)
 	cand, cr := matrixOf("cand", 11)
-	c := Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{Resamples: 200})
+	c := Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{})
 	if len(c.Stages) != 2*len(levels) || len(c.Unmatched) != 0 {
 		t.Fatalf("%d levels matched (%v unmatched), want %d", len(c.Stages), c.Unmatched, 2*len(levels))
 	}

@@ -2,18 +2,22 @@ package compare
 
 import (
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/stats"
 )
 
-// recordIndex groups one run's measured (non-warmup) records by stage key.
-type recordIndex map[string][]schema.RequestRecord
+// recordIndex is one run's measured requests by stage ID, as the interval
+// machinery reads them (warmup and cancelled requests left out).
+type recordIndex map[string][]stats.Request
 
-// sampleValues extracts metric m's per-request samples.
-func sampleValues(recs []schema.RequestRecord, m Metric) []float64 {
-	out := make([]float64, 0, len(recs))
-	for _, r := range recs {
-		if v, ok := m.sample(r); ok {
-			out = append(out, v)
+func indexRecords(recs []schema.RequestRecord) recordIndex {
+	if len(recs) == 0 {
+		return nil
+	}
+	idx := recordIndex{}
+	for i := range recs {
+		if q, ok := stats.FromRecord(&recs[i]); ok {
+			idx[recs[i].Stage] = append(idx[recs[i].Stage], q)
 		}
 	}
-	return out
+	return idx
 }

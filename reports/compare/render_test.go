@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/servebench/servebench/schema"
 )
@@ -13,7 +14,7 @@ func slowdown(t *testing.T) *Comparison {
 	t.Helper()
 	base, br := synthRun("baseline <script>alert(1)</script>", 1, 1, levels, 150)
 	cand, cr := synthRun("candidate", 2, 1.3, levels, 150)
-	return Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{Resamples: 300})
+	return Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{})
 }
 
 func TestCompareRenderers(t *testing.T) {
@@ -50,5 +51,33 @@ func TestCompareRenderers(t *testing.T) {
 	}
 	if p := os.Getenv("SERVEBENCH_KEEP_COMPARE"); p != "" {
 		_ = os.WriteFile(p, page.Bytes(), 0o644)
+	}
+}
+
+// TestOverlayLegendsTellRunsApart is issue 22's acceptance for labels: two
+// runs of one scenario get two distinguishable legend entries in the HTML
+// overlay (their start times), and a --label given at run time wins.
+func TestOverlayLegendsTellRunsApart(t *testing.T) {
+	base, br := synthRun("quickstart", 1, 1, levels, 100)
+	cand, cr := synthRun("quickstart", 2, 1, levels, 100)
+	cand.StartedAt = base.StartedAt.Add(time.Hour)
+	var page bytes.Buffer
+	if err := CompareHTML(&page, Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{})); err != nil {
+		t.Fatal(err)
+	}
+	for _, legend := range []string{">quickstart @ 2026-03-14 09:00:00</text>", ">quickstart @ 2026-03-14 10:00:00</text>"} {
+		if !strings.Contains(page.String(), legend) {
+			t.Errorf("overlay lacks the legend entry %q", legend)
+		}
+	}
+	cand.Label = "after fix"
+	c := Compare([]*schema.Run{base, cand}, [][]schema.RequestRecord{br, cr}, Options{})
+	if c.Runs[1].Label != "after fix" || c.Runs[0].Label != "quickstart @ 2026-03-14 09:00:00" {
+		t.Errorf("labels %q and %q", c.Runs[0].Label, c.Runs[1].Label)
+	}
+	base.Name = "quickstart-v2"
+	cand.Label = ""
+	if c := Compare([]*schema.Run{base, cand}, nil, Options{}); c.Runs[0].Label != "quickstart-v2" || c.Runs[1].Label != "quickstart" {
+		t.Errorf("different scenarios are labelled by name: %q and %q", c.Runs[0].Label, c.Runs[1].Label)
 	}
 }

@@ -13,10 +13,13 @@ import (
 )
 
 // Series is one named line or bar group; Values align with the x labels.
-// NaN marks a missing point (a level one run did not measure).
+// NaN marks a missing point (a level one run did not measure). Lo and Hi,
+// when set, bound each value's 95% interval and are drawn as error bars
+// (NaN: no bar at that point).
 type Series struct {
 	Name   string
 	Values []float64
+	Lo, Hi []float64
 }
 
 // Spec describes one chart: a categorical x axis (concurrency or rate
@@ -28,6 +31,8 @@ type Spec struct {
 	X      []string
 	Series []Series
 	Bar    bool // bars instead of lines
+	// Fill shades the area under every line (a timeline's window).
+	Fill bool
 }
 
 // Default size of a chart; the page scales SVGs to their container.
@@ -57,8 +62,16 @@ func SVG(s Spec) (template.HTML, error) {
 			SeriesNames: names(s.Series),
 			Offset:      charts.OffsetStr{Left: charts.PositionRight, Top: "0"},
 		},
-		SeriesList: charts.NewSeriesListGeneric(values(s.Series), chartType(s.Bar)),
+		SeriesList: append(charts.NewSeriesListGeneric(values(s.Series), chartType(s.Bar)), errorBars(s.Series)...),
 		Symbol:     charts.Symbol{Shape: charts.SymbolCircle},
+	}
+	if s.Fill {
+		opt.FillArea, opt.FillOpacity = charts.Ptr(true), 40
+		opt.Symbol.Shape = charts.SymbolNone
+	}
+	opt.Legend.SeriesNames = names(s.Series)
+	if len(opt.SeriesList) > len(s.Series) {
+		opt.BarSize = errorBarWidth
 	}
 	p, err := charts.Render(opt)
 	if err != nil {
@@ -79,12 +92,47 @@ func chartType(bar bool) string {
 }
 
 func names(ss []Series) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = s.Name
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Name)
+	}
+	for _, s := range ss {
+		if s.Lo != nil {
+			out = append(out, s.Name+" 95% CI")
+		}
 	}
 	return out
 }
+
+// errorBarWidth is the width of an error bar's cap, as a share of the
+// space of one x value.
+const errorBarWidth = 0.15
+
+// errorBars draws the intervals of the series that have them as
+// candlesticks whose body is flat at the value and whose wicks reach the
+// interval's ends: the library's one shape with a low and a high.
+func errorBars(ss []Series) charts.GenericSeriesList {
+	var out charts.GenericSeriesList
+	null := charts.GetNullValue()
+	for _, s := range ss {
+		if s.Lo == nil {
+			continue
+		}
+		ohlc := make([]float64, 0, 4*len(s.Values))
+		for i, v := range s.Values {
+			lo, hi := s.Lo[i], s.Hi[i]
+			if !finite(v) || !finite(lo) || !finite(hi) {
+				ohlc = append(ohlc, null, null, null, null)
+				continue
+			}
+			ohlc = append(ohlc, v, max(hi, v), min(lo, v), v)
+		}
+		out = append(out, charts.GenericSeries{Type: charts.ChartTypeCandlestick, Name: s.Name + " 95% CI", Values: ohlc})
+	}
+	return out
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // values copies the series and replaces NaN/Inf by the library's null marker,
 // which draws a gap instead of a spike to zero.

@@ -1,44 +1,39 @@
-package metrics
+package stats
 
 import (
 	"math"
-
-	"github.com/servebench/servebench/schema"
+	"sync"
 )
 
-// MeanCI is the mean of values with a two-sided Student-t confidence
-// interval at level (e.g. 0.95), for combining the repeats of a stage: the
-// repeats are few, so the normal approximation would be too narrow. With
-// fewer than two values the interval collapses to the mean; an empty input
-// gives zeros.
-func MeanCI(values []float64, level float64) schema.Interval {
-	n := len(values)
-	if n == 0 {
-		return schema.Interval{}
+// TQuantile is the p-quantile of Student's t distribution with df degrees
+// of freedom, for p in (0.5, 1); an infinite df gives the normal quantile.
+// Batch means with b batches use df = b − 1: with few batches the normal
+// approximation would be too narrow. Results are remembered: an analysis
+// asks for the same few (p, df) pairs thousands of times, and each costs a
+// bisection over the incomplete beta function.
+func TQuantile(p, df float64) float64 {
+	if math.IsInf(df, 1) || df > 1e7 {
+		return NormalQuantile(p)
 	}
-	var sum float64
-	for _, v := range values {
-		sum += v
+	key := [2]float64{p, df}
+	if v, ok := tCache.Load(key); ok {
+		return v.(float64)
 	}
-	mean := sum / float64(n)
-	if n < 2 || level <= 0 || level >= 1 {
-		return schema.Interval{Mean: mean, Lo: mean, Hi: mean}
-	}
-	var ss float64
-	for _, v := range values {
-		ss += (v - mean) * (v - mean)
-	}
-	se := math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
-	h := tQuantile((1+level)/2, float64(n-1)) * se
-	return schema.Interval{Mean: mean, Lo: mean - h, Hi: mean + h}
+	v := tQuantile(p, df)
+	tCache.Store(key, v)
+	return v
 }
 
-// tQuantile inverts the Student-t CDF with df degrees of freedom by
-// bisection; p is in (0.5, 1).
+// tCache remembers TQuantile by (p, df); the pairs an analysis uses are few.
+var tCache sync.Map
+
 func tQuantile(p, df float64) float64 {
 	lo, hi := 0.0, 1.0
 	for tCDF(hi, df) < p {
 		hi *= 2
+		if hi > 1e12 {
+			return math.Inf(1)
+		}
 	}
 	for range 200 {
 		mid := (lo + hi) / 2
@@ -53,6 +48,9 @@ func tQuantile(p, df float64) float64 {
 	}
 	return (lo + hi) / 2
 }
+
+// NormalQuantile is the p-quantile of the standard normal distribution.
+func NormalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
 
 // tCDF is P(T <= t) for t >= 0: 1 − I_x(df/2, 1/2)/2 with x = df/(df+t²).
 func tCDF(t, df float64) float64 {

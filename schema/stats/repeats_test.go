@@ -1,4 +1,4 @@
-package metrics
+package stats
 
 import (
 	"math"
@@ -18,7 +18,7 @@ func TestTQuantile(t *testing.T) {
 		{0.975, 1e6, 1.959966},
 	}
 	for _, tt := range tests {
-		if got := tQuantile(tt.p, tt.df); !near(got, tt.want, 1e-6) {
+		if got := TQuantile(tt.p, tt.df); !near(got, tt.want, 1e-6) {
 			t.Errorf("t(%v, df=%v) = %v, want %v", tt.p, tt.df, got, tt.want)
 		}
 	}
@@ -58,3 +58,5 @@ func TestMeanCIShrinksWithN(t *testing.T) {
 		prev = w
 	}
 }
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol*math.Max(1, math.Abs(b)) }
