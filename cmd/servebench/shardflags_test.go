@@ -12,6 +12,9 @@ func TestShardFlagsAreCheckedFirst(t *testing.T) {
 	builtin := writeScenario(t, "version: 1\nname: b\nstages:\n  - {name: s, profile: dev, concurrency: 10, requests: 10}\n")
 	loopback := writeScenario(t, "version: 1\nname: u\nserver: {url: http://127.0.0.1:9}\nmodel: {name: m}\n"+
 		"stages:\n  - {name: s, profile: dev, concurrency: 10, requests: 10}\n  - {name: cap, profile: dev, slo: {ttft: 1s}, search: {concurrency: {from: 1, to: 4}}, requests: 4}\n")
+	matrix := writeScenario(t, "version: 1\nname: m\nserver: {url: http://127.0.0.1:9}\nmodel: {name: m}\n"+
+		"matrix: {axes: {model.max_model_len: [2048, 4096]}}\n"+
+		"stages:\n  - {name: conv, profile: dev, concurrency: 4, requests: 2000, until: {ttft.p50: 5%}}\n")
 	cases := []struct {
 		name string
 		env  string // JOB_COMPLETION_INDEX, "-" for unset
@@ -32,6 +35,10 @@ func TestShardFlagsAreCheckedFirst(t *testing.T) {
 		{"loopback url across machines", "1", []string{"run", loopback, "--shards", "2", "--rendezvous", "10.0.0.5"}, []string{
 			"server.url http://127.0.0.1:9 is a loopback address, which the other shards (rendezvous 10.0.0.5) cannot reach",
 			`stage "cap" is a capacity search`,
+		}},
+		{"matrix and until", "-", []string{"run", matrix, "--shard", "1/2"}, []string{
+			"a matrix of 2 variants cannot be sharded yet",
+			`stage "conv": until: cannot be sharded yet`,
 		}},
 		{"plan: no shards", "-", []string{"plan", builtin, "--shards", "0"}, []string{"--shards: 0 shards: give 1 to 1000"}},
 	}
