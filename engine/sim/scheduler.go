@@ -113,9 +113,21 @@ func (s *scheduler) add(ctx context.Context, q *seq) error {
 func (s *scheduler) run() {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
+	// due is the wall time the step being waited on ends. Steps follow one
+	// another on that schedule rather than each for its duration from when
+	// the last one woke: a timer wakes late (by up to a millisecond on
+	// Linux, where the runtime's poller sleeps in whole milliseconds), and
+	// without the schedule every step would add its lateness, making a
+	// 2.2 ms step ~3 ms and a 10% slower decode anything from 0 to 40%
+	// slower. A wake-up later than a whole step starts a new schedule
+	// instead of crowding the steps that follow.
+	var due time.Time
 	for {
-		if len(s.running) == 0 && len(s.waiting) == 0 && !s.receive(nil) {
-			return
+		if len(s.running) == 0 && len(s.waiting) == 0 {
+			due = time.Time{} // idle: the next step starts when work arrives
+			if !s.receive(nil) {
+				return
+			}
 		}
 		s.dropCancelled()
 		before := len(s.running)
@@ -126,7 +138,8 @@ func (s *scheduler) run() {
 		}
 		d := s.stepDuration(prefill)
 		s.full.began(len(s.running), s.cfg.MaxNumSeqs)
-		timer.Reset(d)
+		due = nextDue(due, time.Now(), d)
+		timer.Reset(time.Until(due))
 		s.stepEnd = s.clock + d
 		for _, q := range s.running[before:] {
 			q.first = s.stepEnd
@@ -138,6 +151,16 @@ func (s *scheduler) run() {
 		s.step()
 		s.full.ended()
 	}
+}
+
+// nextDue is when a step of duration d that follows the step ending at
+// due ends, now being when it starts: due + d, or now + d when there was
+// no step before it or the last one woke later than a whole step.
+func nextDue(due, now time.Time, d time.Duration) time.Time {
+	if due.IsZero() || now.Sub(due) > d {
+		due = now
+	}
+	return due.Add(d)
 }
 
 // receive queues submitted sequences until tick fires (or, with a nil tick,
