@@ -38,10 +38,11 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 		f.res.Err.Message = redact.String(f.res.Err.Message)
 	}
 	r.fillSample(s, f)
+	r.extra.add(r, f)
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
 		r.tally.add(f)
-		r.live.add(f.res.Err != nil)
+		r.addSession(f, s)
 	}
 	if f.res.Err != nil && (f.res.Err.Kind == schema.FailConnRefused || f.res.Err.Kind == schema.FailConnReset) {
 		r.unreachable.Add(1)
@@ -84,6 +85,9 @@ func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
 
 		RequestedInput: f.spec.Input, RequestedOutput: f.spec.Output,
 	}
+	if f.turn > 0 {
+		s.RequestedInput = 0 // the prompt is the history and the turn's message: no input drift to judge
+	}
 	if res.Err != nil {
 		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
 	}
@@ -115,9 +119,17 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		TokenSource:     res.TokenSource,
 		FinishReason:    res.FinishReason,
 		Error:           res.Err,
+		Turn:            f.turn,
+		Record:          f.spec.Record,
+	}
+	if f.turn > 0 {
+		rec.Session = sessionNumber(f.session)
 	}
 	if r.step.OpenLoop() && !f.ticket.Scheduled.IsZero() {
 		rec.SendLagMS = ms(res.Start.Sub(f.ticket.Scheduled))
+		if r.step.Trace != nil {
+			rec.ScheduledMS = ms(f.ticket.Scheduled.Sub(r.start))
+		}
 	}
 	if len(res.ITL) > 0 {
 		rec.ITLMS = make([]float64, len(res.ITL))
@@ -125,6 +137,30 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 			rec.ITLMS[i] = ms(d)
 		}
 	}
+}
+
+// addSession accounts a measured request's turn and its session's end,
+// and counts it live: a conversation counts sessions, which are what its
+// requests setting asks for.
+func (r *stepRun) addSession(f *finished, s *metrics.Sample) {
+	if r.sessions == nil {
+		r.live.add(f.res.Err != nil)
+		return
+	}
+	r.sessions.AddTurn(f.turn, s)
+	if e := f.end; e != nil {
+		r.sessions.EndSession(e.duration, e.turnsDone, e.complete, e.cut)
+		r.live.add(!e.complete)
+	}
+}
+
+// sessionNumber is the 1-based session of a source index: measured
+// sessions 1, 2, ..., warmup ones counted apart (their records say warmup).
+func sessionNumber(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i + 1
 }
 
 // result turns the aggregator and the load statistics into a stage result.
@@ -160,6 +196,7 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	if warning != "" {
 		st.Warnings = append(st.Warnings, warning)
 	}
+	r.trafficResult(st)
 	if p := r.live.writeErr.Load(); p != nil {
 		st.Warnings = append(st.Warnings, "requests.jsonl is incomplete: "+(*p).Error())
 	}

@@ -46,7 +46,7 @@ func planAction(c *cli.Context) error {
 	for _, s := range p.Steps {
 		in, out := stepLengths(p, s)
 		t.AppendRow(table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
-			loadOf(s), countOrDash(s.Requests), s.Warmup, durOrDash(s)})
+			loadOf(s), sizeOf(s), s.Warmup, durOrDash(s)})
 	}
 	tot := p.Totals()
 	t.AppendFooter(table.Row{"total", "", "", tot.InputTokens, tot.OutputTokens, "", countOrDash(tot.Requests), "", ""})
@@ -81,6 +81,8 @@ func durationWarmups(p *engine.Plan) int {
 
 func loadOf(s engine.Step) string {
 	switch {
+	case s.Trace != nil:
+		return replayLoad(s)
 	case s.IsSearch():
 		sr := s.Stage.Search
 		if sr.Rate != nil {

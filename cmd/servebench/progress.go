@@ -172,11 +172,17 @@ func (p *progress) Stop() {
 }
 
 func describeStep(s engine.Step) string {
+	if s.Trace != nil {
+		return replayLoad(s)
+	}
 	load := fmt.Sprintf("concurrency %d", s.Concurrency)
 	if s.OpenLoop() {
 		load = fmt.Sprintf("%g req/s", s.Rate)
 	}
-	size := fmt.Sprintf("%d requests", s.Requests)
+	size := fmt.Sprint(sizeOf(s))
+	if !s.IsConversation() && s.Requests > 0 {
+		size += " requests"
+	}
 	if s.Requests == 0 {
 		size = s.Duration.String()
 	}

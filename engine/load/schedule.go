@@ -1,0 +1,23 @@
+package load
+
+import "time"
+
+// Schedule is a Pacer of fixed send times: a replayed trace's, each
+// request's offset from the stage start given in advance (warmup requests
+// first). The open loop keeps the clock as for any pacer, so a replay's
+// send lag is measured exactly as a rate's. Offsets must not decrease;
+// an index past the end is due with the last.
+type Schedule []time.Duration
+
+var _ Pacer = Schedule(nil)
+
+// Offset is request i's send time from the stage start.
+func (s Schedule) Offset(i int) time.Duration {
+	switch {
+	case len(s) == 0:
+		return 0
+	case i >= len(s):
+		return s[len(s)-1]
+	}
+	return s[i]
+}
