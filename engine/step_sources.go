@@ -66,7 +66,7 @@ const maxTimelineIntervals = 240
 
 // add accounts one finished request of the step.
 func (t *trafficTally) add(sr *stepRun, f *finished) {
-	if f.spec.Record > 0 {
+	if f.spec.Record > 0 && (f.turn == 0 || f.end != nil) { // a session's turns send one record
 		t.records++
 	}
 	if sr.step.Trace == nil || f.res.Start.IsZero() {

@@ -65,6 +65,7 @@ type htmlPage struct {
 	Capacity    []capacityView
 	Repeats     []string
 	Lengths     []string
+	Traffic     []section // datasets, conversations, replays (traffic.go)
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -129,6 +130,7 @@ func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
 		Lengths:     lengthLines(run),
+		Traffic:     shown(trafficSections(run)),
 		Warnings:    append(warningLines(run), notes...),
 		Scenario:    scenario,
 		Environment: environment(run),
