@@ -156,7 +156,13 @@ func (v *validator) datasetNeeds(path string, st *Stage, name string, prof Profi
 		return
 	}
 	if d.Wrap {
-		need = min(need, prompts.Len()) // one pass visits every record; later passes repeat its choices
+		// One pass visits every record and later passes repeat its choices;
+		// a pass finds whether any record fits, and the whole of one checks
+		// every record against the over-length policy "fail".
+		need = max(min(need, prompts.Len()), 1)
+		if d.OverLength == OverLengthFail {
+			need = prompts.Len()
+		}
 	}
 	s, err := prompts.Sampler(d.Sampling(v.sc.Seed, v.sc.MaxModelLen()), DatasetStage(st.Name, name), dataset.WordLengths(d.OutputTokens))
 	if err != nil {
