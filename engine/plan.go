@@ -47,12 +47,12 @@ type Step struct {
 	Concurrency int     // closed loop level, or open-loop cap (0: none)
 	Rate        float64 // open loop requests/s; 0 for closed loop
 	// Trace is a replay's trace, sent at its own times divided by Speed.
-	Trace *traffic.Trace
-	Speed float64
-	Repeat      int     // 1-based; 0 when the stage does not repeat
-	Requests    int
-	Duration    time.Duration
-	Warmup      int
+	Trace    *traffic.Trace
+	Speed    float64
+	Repeat   int // 1-based; 0 when the stage does not repeat
+	Requests int
+	Duration time.Duration
+	Warmup   int
 	// Variant is the server configuration the step runs against.
 	Variant *Variant
 }

@@ -16,8 +16,8 @@ import (
 // prompt; docs/performance.md), below the 10 % that would justify the
 // hand-written encoder this replaced.
 type body struct {
-	Model    string    `json:"model"`
-	Prompt   any       `json:"prompt,omitempty"` // []int or string; completions only
+	Model    string            `json:"model"`
+	Prompt   any               `json:"prompt,omitempty"` // []int or string; completions only
 	Messages []dataset.Message `json:"messages,omitempty"`
 	// MaxTokens is the output limit on both endpoints. Chat also sends it
 	// as max_completion_tokens, the name `vllm bench serve` uses: vLLM
