@@ -46,15 +46,15 @@ type Step struct {
 	Source      traffic.Source
 	Concurrency int     // closed loop level, or open-loop cap (0: none)
 	Rate        float64 // open loop requests/s; 0 for closed loop
-	// Trace is a replay's trace, sent at its own times divided by Speed.
-	Trace    *traffic.Trace
-	Speed    float64
-	Repeat   int // 1-based; 0 when the stage does not repeat
-	Requests int
-	Duration time.Duration
-	Warmup   int
+	Repeat      int     // 1-based; 0 when the stage does not repeat
+	Requests    int
+	Duration    time.Duration
+	Warmup      int
 	// Variant is the server configuration the step runs against.
 	Variant *Variant
+	// Trace is a replay's trace, sent at its own times divided by Speed.
+	Trace *traffic.Trace
+	Speed float64
 }
 
 // IsSearch reports whether the step is a capacity search rather than a level.
