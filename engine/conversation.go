@@ -31,9 +31,14 @@ type sessionEnd struct {
 // converse runs session t.Index on a worker: its turns one after another,
 // each carrying every earlier user message and the server's actual reply,
 // a think time apart. A session ends at its first failed turn, since a
-// later turn would carry a broken history. The load generator counts the
-// session as one job: a level of C is C users, each running whole
-// sessions back to back (or, on a rate, sessions arriving at that rate).
+// later turn would carry a broken history, or when the stage cuts it off.
+// The load generator counts the session as one job: a level of C is C
+// users, each running whole sessions back to back (or, on a rate, sessions
+// arriving at that rate).
+//
+// Each turn goes to the collector when the next one starts or the session
+// ends, so that the last one carries how the session ended; a turn's reply
+// is copied out before the turn is handed over (the collector recycles it).
 func (sr *stepRun) converse(ctx context.Context, t load.Ticket) {
 	idx := ticketIndex(t)
 	if !t.Warmup {
@@ -45,27 +50,30 @@ func (sr *stepRun) converse(ctx context.Context, t load.Ticket) {
 		return
 	}
 	replies := make([]string, 0, len(s.Turns))
-	kept := 0
+	kept, cut := 0, false
 	start := time.Now()
+	var prev *finished
+	defer func() {
+		if prev != nil {
+			prev.end = &sessionEnd{duration: time.Since(start), turnsDone: len(replies), complete: len(replies) == len(s.Turns), cut: cut}
+			sr.out <- prev
+		}
+	}()
 	for k, sp := range s.Turns {
 		if k > 0 && !pause(ctx, sr.conv.ThinkTime()) {
-			return // cut off: the session says nothing more
+			return
 		}
 		req := client.Request{InputLen: sp.Input, OutputLen: sp.Output, KeepReply: true, ReplyLimit: maxHistoryBytes - kept,
 			Messages: sr.history(s.System, s.Turns[:k+1], s.Keys, replies)}
 		f := sr.newFinished(t, sp)
 		f.turn, f.session = k+1, idx
 		sr.client.Do(ctx, &req, &f.res)
-		ok := f.res.Err == nil && !f.res.ReplyCut
-		if !ok || k == len(s.Turns)-1 {
-			done := k
-			if ok {
-				done = k + 1
-			}
-			f.end = &sessionEnd{duration: time.Since(start), turnsDone: done, complete: ok, cut: f.res.ReplyCut}
+		if prev != nil {
+			sr.out <- prev
 		}
-		sr.out <- f
-		if !ok {
+		prev = f
+		if f.res.Err != nil || f.res.ReplyCut {
+			cut = f.res.ReplyCut
 			return
 		}
 		kept += len(f.res.Reply)
