@@ -4,6 +4,7 @@ import (
 	"hash/fnv"
 	"path/filepath"
 
+	"github.com/invopop/jsonschema"
 	"github.com/servebench/servebench/schema/dataset"
 )
 
@@ -179,4 +180,14 @@ func (s *Scenario) MaxModelLen() int {
 		n = b.MaxModelLen
 	}
 	return n
+}
+
+// setDataEnums restricts the keys of datasets and replays to the values
+// the readers know, so editors complete them and the shape check words a
+// typo like any other enum.
+func setDataEnums(s *jsonschema.Schema) {
+	setEnum(s, "Dataset", "format", string(dataset.JSONL), string(dataset.ShareGPT))
+	setEnum(s, "Dataset", "order", OrderSequential, OrderRandom)
+	setEnum(s, "Dataset", "over_length", OverLengthSkip, OverLengthFail)
+	setEnum(s, "Replay", "format", TraceMooncake)
 }

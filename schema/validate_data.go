@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/servebench/servebench/schema/dataset"
 )
@@ -46,6 +47,9 @@ func (v *validator) datasetProfile(path, name string, p Profile) {
 	if c := p.Conversation; c != nil && d.Format == string(dataset.JSONL) {
 		v.r.errorf(path+".conversation", "profile %q: a conversation replays the human turns of sharegpt records; "+
 			"a jsonl record is one request (its messages are sent as they are): drop conversation or use a sharegpt file", name)
+	}
+	if !slices.Contains(dataset.PromptFormats, dataset.Format(d.Format)) || d.File == "" {
+		return // the shape check reported the format or the file
 	}
 	prompts, err := OpenDataset(v.dataContext(), v.sc.DataPath(d.File), d.Options())
 	if err != nil {
@@ -217,6 +221,9 @@ func (v *validator) replay(p string, st *Stage) {
 	if r.To > 0 && r.To <= r.From {
 		v.r.errorf(rp+".to", "%s: the window from %s to %s is empty: to must be after from", rp, r.From, r.To)
 		return
+	}
+	if r.Format != TraceMooncake || r.File == "" {
+		return // the shape check reported the format or the file
 	}
 	limit := v.sc.MaxModelLen()
 	f := dataset.Filter{MaxModelLen: limit, OverLength: dataset.Skip}
