@@ -16,11 +16,13 @@ import (
 
 // Dataset records are text of unknown token length. The plan walks them
 // counting words (what `validate` checked); pre-flight counts them exactly
-// with the server's /tokenize where it has one, and keeps the counts, so
-// that no request waits for a tokenizer call: the records every step will
-// send are counted then, in one bounded pass per dataset, before the first
-// stage. A step that ends by duration may take records past that pass:
-// those are counted in words, and the run's notes say so.
+// with the server's /tokenize where it has one, in one bounded pass per
+// dataset before the first stage, so that no request waits for a
+// tokenizer: the primed source keeps the lengths of the records its walk
+// took (12 bytes each), and a conversation's counter keeps its turns'
+// counts, since a session is built again for each of its requests. A step
+// that ends by duration may take records past that pass: those are
+// counted in words, and the run's notes say so.
 
 // primeAhead is how many records pre-flight counts for a step that ends by
 // duration, whose count is not known in advance.
@@ -46,9 +48,9 @@ func (s *session) settleDatasets(ctx context.Context, steps []Step, op *opening)
 		return nil
 	}
 	chat := s.api.Endpoint == schema.EndpointChat
-	tc := newTokenCounter(prompt.NewServerTokenizer(s.url, s.model, chat, server.AuthHeader(s.api.APIKey, s.api.Headers)))
-	defer tc.tok.Close()
-	if _, err := tc.tok.CountPrompt(ctx, "hello"); err != nil {
+	tok := prompt.NewServerTokenizer(s.url, s.model, chat, server.AuthHeader(s.api.APIKey, s.api.Headers))
+	defer tok.Close()
+	if _, err := tok.CountPrompt(ctx, "hello"); err != nil {
 		if ctx.Err() != nil {
 			return interrupted("during pre-flight")
 		}
@@ -60,9 +62,17 @@ func (s *session) settleDatasets(ctx context.Context, steps []Step, op *opening)
 			"each stage reports the drift between requested and reported prompt tokens")
 		return nil
 	}
+	calls := 0
 	for _, src := range order {
+		// A conversation builds its turns again for every request, so it
+		// keeps their counts; a dataset keeps its walk's lengths itself.
+		_, keep := src.(*traffic.Conversation)
+		tc := newTokenCounter(tok, keep)
 		exact := withCounter(src, tc)
-		if err := exact.Prime(ctx, need[src]); err != nil {
+		err := exact.Prime(ctx, need[src])
+		tc.freeze()
+		calls += tc.calls
+		if err != nil {
 			if ctx.Err() != nil {
 				return interrupted("during pre-flight")
 			}
@@ -70,9 +80,8 @@ func (s *session) settleDatasets(ctx context.Context, steps []Step, op *opening)
 		}
 		s.sources[src], s.exact[exact] = exact, true
 	}
-	tc.freeze()
 	op.notes = append(op.notes, fmt.Sprintf("dataset lengths were counted with the server's /tokenize at pre-flight (%d calls); "+
-		"records a duration-bound stage takes past the first %d are counted in words", tc.calls, primeAhead))
+		"records a duration-bound stage takes past the first %d are counted in words", calls, primeAhead))
 	return nil
 }
 
@@ -133,22 +142,26 @@ func (s *session) measuredBy(src traffic.Source) string {
 	return schema.MeasuredWords
 }
 
-// tokenCounter counts with the server's /tokenize and keeps every count
-// (by a hash of what it counted). Once frozen it never calls the server:
-// what it has not counted is counted in words.
+// tokenCounter counts with the server's /tokenize, keeping every count
+// (by a hash of what it counted) when asked to. Once frozen it never calls
+// the server: what it has not kept is counted in words.
 type tokenCounter struct {
 	tok    *prompt.ServerTokenizer
 	seed   maphash.Seed
 	mu     sync.Mutex
-	counts map[uint64]int
+	counts map[uint64]int // nil: keep nothing
 	frozen bool
 	calls  int
 }
 
 var _ traffic.Counter = (*tokenCounter)(nil)
 
-func newTokenCounter(tok *prompt.ServerTokenizer) *tokenCounter {
-	return &tokenCounter{tok: tok, seed: maphash.MakeSeed(), counts: map[uint64]int{}}
+func newTokenCounter(tok *prompt.ServerTokenizer, keep bool) *tokenCounter {
+	c := &tokenCounter{tok: tok, seed: maphash.MakeSeed()}
+	if keep {
+		c.counts = map[uint64]int{}
+	}
+	return c
 }
 
 // freeze ends the calls to the server.
@@ -201,7 +214,9 @@ func (c *tokenCounter) count(ctx context.Context, key uint64, ask, words func() 
 		return 0, err
 	}
 	c.mu.Lock()
-	c.counts[key] = n
+	if c.counts != nil {
+		c.counts[key] = n
+	}
 	c.calls++
 	c.mu.Unlock()
 	return n, nil
