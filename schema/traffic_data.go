@@ -1,8 +1,10 @@
 package schema
 
 import (
+	"encoding/json"
 	"hash/fnv"
 	"path/filepath"
+	"strconv"
 
 	"github.com/invopop/jsonschema"
 	"github.com/servebench/servebench/schema/dataset"
@@ -92,6 +94,12 @@ type Replay struct {
 // MaxTurns bounds conversation.turns: a session holds its history in
 // memory, and a longer conversation than this is a typo.
 const MaxTurns = 1000
+
+// MaxReplayRecords bounds the records of a replay's window: the engine
+// holds the window in memory (about 30 bytes per record and 8 per hash
+// id), so ten million take a few hundred megabytes; a longer window is
+// replayed in parts (from, to, first).
+const MaxReplayRecords = 10_000_000
 
 // DataPath is where a file the scenario names (a dataset or a trace) is
 // read from: relative to the scenario file's directory unless absolute.
@@ -190,4 +198,7 @@ func setDataEnums(s *jsonschema.Schema) {
 	setEnum(s, "Dataset", "order", OrderSequential, OrderRandom)
 	setEnum(s, "Dataset", "over_length", OverLengthSkip, OverLengthFail)
 	setEnum(s, "Replay", "format", TraceMooncake)
+	if p := property(s, "Conversation", "turns"); p != nil {
+		p.Maximum = json.Number(strconv.Itoa(MaxTurns))
+	}
 }

@@ -233,6 +233,9 @@ func (v *validator) replay(p string, st *Stage) {
 		return
 	}
 	switch over := stats.Skipped[dataset.OverMaxModelLen]; {
+	case stats.Records > MaxReplayRecords:
+		v.r.errorf(rp, "stage %q: the window of the trace holds %d records, more than the %d one replay sends (it is held in memory): "+
+			"replay it in parts with from and to, or first", st.Name, stats.Records, MaxReplayRecords)
 	case stats.Records == 0:
 		v.r.errorf(rp, "stage %q: the window of the trace (from %s to %s) holds no record", st.Name, r.From, durationOrEnd(r.To))
 	case over > 0:

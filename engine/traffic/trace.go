@@ -2,10 +2,12 @@ package traffic
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math"
 	"time"
 
+	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/dataset"
 )
 
@@ -14,7 +16,7 @@ import (
 // records), with the record's input and output lengths and its hash ids,
 // and is due at the record's timestamp, from the window's first, divided
 // by the speed. The window is read once, at plan time, into columns (about
-// 24 bytes per record and 8 per hash id).
+// 30 bytes per record and 8 per hash id), at most schema.MaxReplayRecords.
 type Trace struct {
 	file      string
 	blockSize int
@@ -52,6 +54,9 @@ func ReadTrace(ctx context.Context, path, file string, opts dataset.TraceOptions
 		}
 		if n == 0 {
 			first = rec.Timestamp
+		}
+		if n == schema.MaxReplayRecords {
+			return nil, fmt.Errorf("trace %s: the window holds more than %d records (validate checks it)", file, schema.MaxReplayRecords)
 		}
 		t.add(rec, rec.Timestamp-first)
 	}
