@@ -3,11 +3,13 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/servebench/servebench/schema/dataset"
@@ -268,4 +270,42 @@ func exchanges(e dataset.Entry) (system []dataset.Message, pairs [][2]dataset.Me
 		}
 	}
 	return system, pairs
+}
+
+// A reply that would make a session's kept history outgrow its bound
+// (maxHistoryBytes) ends the session after that turn: the next turn is
+// never sent, and run.json counts the session as cut.
+func TestConversationHistoryIsBounded(t *testing.T) {
+	var requests atomic.Int64
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"object":"list","data":[{"id":"fake","object":"model"}]}`)
+	})
+	piece, _ := json.Marshal(map[string]any{"choices": []any{map[string]any{"index": 0, "delta": map[string]string{"content": strings.Repeat("x ", 32<<10)}}}})
+	mux.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		requests.Add(1)
+		w.Header().Set("Content-Type", "text/event-stream")
+		for range (maxHistoryBytes / (64 << 10)) + 1 { // 64 KiB a chunk, just over the bound
+			fmt.Fprintf(w, "data: %s\n\n", piece)
+		}
+		fmt.Fprint(w, "data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"length\"}],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":17}}\n\ndata: [DONE]\n\n")
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	run, _ := runScenario(t, fmt.Sprintf(`
+version: 1
+name: big
+server: {url: %s}
+model: {name: fake}
+api: {endpoint: chat}
+profiles:
+  chat: {input: 4, output: 17}
+stages:
+  - {name: talk, profile: chat, conversation: {turns: 3}, concurrency: 1, requests: 2}
+`, srv.URL))
+	s := run.Stages[0].Sessions
+	if s.HistoryCut != 2 || s.Started != 2 || s.Completed != 0 || len(s.ByTurn) != 1 || requests.Load() != 3 {
+		t.Errorf("sessions %+v after %d requests (one the probe): want both cut after their first turn", s, requests.Load())
+	}
 }
