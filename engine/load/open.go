@@ -3,6 +3,7 @@ package load
 import (
 	"context"
 	"math"
+	"runtime"
 	"time"
 )
 
@@ -16,6 +17,7 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	if r.spec.Concurrency > 0 {
 		sem = make(chan struct{}, r.spec.Concurrency)
 	}
+	spin := spinBefore(r.spec.Pacer)
 	stageStart := time.Now()
 	timer := time.NewTimer(time.Duration(math.MaxInt64))
 	defer timer.Stop()
@@ -36,7 +38,7 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 		if !warm {
 			t.Index = i - r.spec.Warmup
 		}
-		if !wait(ctx, timer, time.Until(t.Scheduled), deadline) || !acquire(ctx, sem, deadline) {
+		if !wait(ctx, timer, t.Scheduled, spin, deadline) || !acquire(ctx, sem, deadline) {
 			return
 		}
 		if !warm && deadline == nil {
@@ -53,29 +55,45 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	}
 }
 
-// wait sleeps d on timer; it returns false when ctx is cancelled or the
-// deadline passes first (a deadline that already passed wins over a slot
+// wait sleeps on timer until at, the last spin of it yielding the processor
+// in a loop instead (see Schedule); it returns false when ctx is cancelled or
+// the deadline passes first (a deadline that already passed wins over a slot
 // that is already due).
-func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline <-chan struct{}) bool {
+func wait(ctx context.Context, timer *time.Timer, at time.Time, spin time.Duration, deadline <-chan struct{}) bool {
+	if stopped(ctx, deadline) {
+		return false
+	}
+	if d := time.Until(at) - spin; d > 0 {
+		timer.Reset(d)
+		select {
+		case <-timer.C:
+		case <-deadline:
+			timer.Stop()
+			return false
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		}
+	}
+	for time.Now().Before(at) {
+		if stopped(ctx, deadline) {
+			return false
+		}
+		runtime.Gosched()
+	}
+	return true
+}
+
+// stopped reports whether ctx is cancelled or the deadline has passed.
+func stopped(ctx context.Context, deadline <-chan struct{}) bool {
 	select {
 	case <-deadline:
-		return false
+		return true
 	case <-ctx.Done():
-		return false
+		return true
 	default:
+		return false
 	}
-	if d <= 0 {
-		return true
-	}
-	timer.Reset(d)
-	select {
-	case <-timer.C:
-		return true
-	case <-deadline:
-	case <-ctx.Done():
-	}
-	timer.Stop()
-	return false
 }
 
 // acquire takes a slot of the cap; a nil sem means no cap.
