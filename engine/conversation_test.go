@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -90,7 +91,7 @@ func key(msgs []dataset.Message) string {
 // metrics and requests.jsonl places each request in its session.
 func TestConversationCarriesTheHistoryVerbatim(t *testing.T) {
 	rec, url := startChatRecorder(t)
-	run, recs := runScenario(t, fmt.Sprintf(`
+	_, dir, err := execute(t, context.Background(), scenario(t, fmt.Sprintf(`
 version: 1
 name: conv
 server: {url: %s}
@@ -100,7 +101,12 @@ profiles:
   chat: {input: 12, output: 3}
 stages:
   - {name: talk, profile: chat, conversation: {turns: 4}, concurrency: 2, requests: 3, warmup: 1}
-`, url))
+`, url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The per-turn and per-session metrics are checked as run.json has them.
+	run, recs := readRunFile(t, dir), readRecords(t, dir)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
 	replies := map[string]string{} // the messages of a request -> the reply it got
