@@ -194,18 +194,30 @@ stages:
 	return errs
 }
 
+// strictTimingEnv, set to 1, holds TestReplayKeepsTheTraceSchedule to the
+// issue's bound, 2 ms at p99 over 1,000 records, instead of the always-on
+// bound. Run it on a quiet machine: on a shared one the process itself is
+// descheduled for several milliseconds now and then, whatever the client
+// does (docs/performance.md, "Replay schedule").
+const strictTimingEnv = "SERVEBENCH_STRICT_TIMING"
+
 // Requests leave at the trace's times divided by the speed: the arrival
-// offsets from requests.jsonl match the trace's timestamps. The bound here
-// is generous (25 ms at p99), because the machine running tests is
-// shared; BenchmarkReplaySchedule measures the offsets' p99 against the
-// 2 ms target, and docs/performance.md has its numbers.
+// offsets from requests.jsonl match the trace's timestamps. The always-on
+// bound is generous (25 ms at p99 over 100 records), because the machine
+// running tests is shared; with SERVEBENCH_STRICT_TIMING=1 it is the
+// issue's 2 ms over 1,000 records. BenchmarkReplaySchedule reports the
+// same numbers.
 func TestReplayKeepsTheTraceSchedule(t *testing.T) {
+	n, bound := 100, 25.0
+	if os.Getenv(strictTimingEnv) == "1" {
+		n, bound = 1000, 2.0
+	}
 	for _, speed := range []float64{1, 10} {
-		errs := offsetErrors(t, 100, speed)
+		errs := offsetErrors(t, n, speed)
 		p99 := schema.Percentile(errs, 99)
 		t.Logf("speed %g: arrival offset error p50 %.3f ms, p99 %.3f ms, max %.3f ms", speed, schema.Percentile(errs, 50), p99, errs[len(errs)-1])
-		if p99 > 25 {
-			t.Errorf("speed %g: arrival offsets are %.1f ms off the trace at p99", speed, p99)
+		if p99 > bound {
+			t.Errorf("speed %g: arrival offsets are %.1f ms off the trace at p99, over %g ms", speed, p99, bound)
 		}
 	}
 }
@@ -222,7 +234,7 @@ func executeTB(t testing.TB, sc *schema.Scenario) (string, error) {
 }
 
 // BenchmarkReplaySchedule replays 1,000 records 10 ms apart at speed 1 and
-// 10 on the zero-latency simulator and reports the p99 and max of the
+// 10 on the zero-latency simulator and reports the p50, p99 and max of the
 // arrival offsets' error against the trace (ms); run it with -benchtime 1x.
 func BenchmarkReplaySchedule(b *testing.B) {
 	for _, speed := range []float64{1, 10} {
@@ -231,6 +243,7 @@ func BenchmarkReplaySchedule(b *testing.B) {
 			for b.Loop() {
 				errs = offsetErrors(b, 1000, speed)
 			}
+			b.ReportMetric(schema.Percentile(errs, 50), "p50-ms")
 			b.ReportMetric(schema.Percentile(errs, 99), "p99-ms")
 			b.ReportMetric(errs[len(errs)-1], "max-ms")
 		})

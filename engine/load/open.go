@@ -3,7 +3,6 @@ package load
 import (
 	"context"
 	"math"
-	"runtime"
 	"time"
 )
 
@@ -55,8 +54,8 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	}
 }
 
-// wait sleeps on timer until at, the last spin of it yielding the processor
-// in a loop instead (see Schedule); it returns false when ctx is cancelled or
+// wait sleeps on timer until at, all but the last spin of it, which finish
+// waits precisely (see Schedule); it returns false when ctx is cancelled or
 // the deadline passes first (a deadline that already passed wins over a slot
 // that is already due).
 func wait(ctx context.Context, timer *time.Timer, at time.Time, spin time.Duration, deadline <-chan struct{}) bool {
@@ -75,13 +74,7 @@ func wait(ctx context.Context, timer *time.Timer, at time.Time, spin time.Durati
 			return false
 		}
 	}
-	for time.Now().Before(at) {
-		if stopped(ctx, deadline) {
-			return false
-		}
-		runtime.Gosched()
-	}
-	return true
+	return finish(ctx, at, deadline)
 }
 
 // stopped reports whether ctx is cancelled or the deadline has passed.

@@ -23,14 +23,16 @@ func (s Schedule) Offset(i int) time.Duration {
 }
 
 // scheduleSpin is how long before each slot of a Schedule the open loop
-// stops sleeping and spins (yielding the processor on every turn): Go's
-// timers can fire up to about a millisecond late on Linux (the netpoller
-// waits in whole milliseconds), which alone would use half of a replay's
-// 2 ms budget for send lag. Rate pacers sleep to the slot: their arrivals
-// are random anyway, and spinning costs a core's share of CPU time.
+// stops sleeping on its Go timer and finishes the wait precisely (finish):
+// Go's timers can fire up to about a millisecond late on Linux (the
+// netpoller waits in whole milliseconds), which alone would use half of a
+// replay's 2 ms budget for send lag. Rate pacers sleep on the timer alone:
+// their arrivals are random anyway, and the precise wait costs CPU time
+// (BenchmarkScheduleLag; docs/performance.md, "Replay schedule").
 const scheduleSpin = time.Millisecond
 
-// spinBefore is how long before each of p's slots the open loop spins.
+// spinBefore is how long before each of p's slots the open loop finishes
+// its wait precisely.
 func spinBefore(p Pacer) time.Duration {
 	if _, ok := p.(Schedule); ok {
 		return scheduleSpin

@@ -36,9 +36,9 @@ func TestScheduleSendsAtFixedOffsets(t *testing.T) {
 	}
 }
 
-// The spin before a slot still ends when the context is cancelled or the
-// deadline passes: a stage is never held by a slot it will not send.
-func TestWaitSpinStops(t *testing.T) {
+// The precise wait before a slot still ends when the context is cancelled
+// or the deadline passes: a stage is never held by a slot it will not send.
+func TestWaitBeforeASlotStops(t *testing.T) {
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	at := time.Now().Add(time.Hour)
@@ -60,7 +60,7 @@ func TestWaitSpinStops(t *testing.T) {
 // BenchmarkScheduleLag measures the open loop's dispatcher alone on a
 // Schedule of 1,000 slots 1 ms apart with jobs that do nothing: the send
 // lag's p50 and p99 (ms), and the process's CPU time per slot, which the
-// spin before each slot raises.
+// precise wait before each slot raises.
 func BenchmarkScheduleLag(b *testing.B) {
 	s := make(Schedule, 1000)
 	for i := range s {

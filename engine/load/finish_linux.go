@@ -1,0 +1,36 @@
+package load
+
+import (
+	"context"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// finishSpin is how long finish spins at the end, after its nanosleep.
+const finishSpin = 200 * time.Microsecond
+
+// finish waits the last moments before at: in nanosleep(2) until
+// finishSpin before it (the kernel's high-resolution timers end within
+// tens of microseconds, where Go's timers wake up to a millisecond late;
+// the thread blocks and burns no CPU, the runtime hands its processor to
+// another meanwhile), then spinning, yielding the processor on every turn,
+// since a thread coming back from a syscall can take a while to run Go
+// code again. Cancellation is seen at least every scheduleSpin.
+func finish(ctx context.Context, at time.Time, deadline <-chan struct{}) bool {
+	for {
+		if stopped(ctx, deadline) {
+			return false
+		}
+		d := time.Until(at)
+		switch {
+		case d <= 0:
+			return true
+		case d > finishSpin:
+			ts := syscall.NsecToTimespec(int64(min(d-finishSpin, scheduleSpin)))
+			_ = syscall.Nanosleep(&ts, nil) // EINTR: the loop sleeps the rest
+		default:
+			runtime.Gosched()
+		}
+	}
+}
