@@ -13,11 +13,14 @@ const finishSpin = 200 * time.Microsecond
 // finish waits the last moments before at: in nanosleep(2) until
 // finishSpin before it (the kernel's high-resolution timers end within
 // tens of microseconds, where Go's timers wake up to a millisecond late;
-// the thread blocks and burns no CPU, the runtime hands its processor to
-// another meanwhile), then spinning, yielding the processor on every turn,
-// since a thread coming back from a syscall can take a while to run Go
-// code again. Cancellation is seen at least every scheduleSpin.
+// the thread burns no CPU), then spinning, yielding the processor on every
+// turn, since a thread coming back from a syscall can take a while to run
+// Go code again. It yields once before sleeping: the thread keeps its
+// processor in the syscall, and the job the dispatcher just started waits
+// on that processor's queue. Cancellation is seen at least every
+// scheduleSpin.
 func finish(ctx context.Context, at time.Time, deadline <-chan struct{}) bool {
+	yielded := false
 	for {
 		if stopped(ctx, deadline) {
 			return false
@@ -26,6 +29,9 @@ func finish(ctx context.Context, at time.Time, deadline <-chan struct{}) bool {
 		switch {
 		case d <= 0:
 			return true
+		case d > finishSpin && !yielded:
+			runtime.Gosched()
+			yielded = true
 		case d > finishSpin:
 			ts := syscall.NsecToTimespec(int64(min(d-finishSpin, scheduleSpin)))
 			_ = syscall.Nanosleep(&ts, nil) // EINTR: the loop sleeps the rest
