@@ -315,3 +315,46 @@ stages:
 		t.Errorf("sessions %+v after %d requests (one the probe): want both cut after their first turn", s, requests.Load())
 	}
 }
+
+// Thresholds name the sessions' and turns' metrics: each is judged on the
+// stage's values (one made to fail, so a threshold that read nothing
+// would show), and the result names the value it read.
+func TestConversationThresholdsNameSessionsAndTurns(t *testing.T) {
+	_, url := startChatRecorder(t)
+	run, _, err := execute(t, context.Background(), scenario(t, fmt.Sprintf(`
+version: 1
+name: gate
+server: {url: %s}
+model: {name: fake}
+api: {endpoint: chat}
+profiles:
+  chat: {input: 12, output: 3}
+stages:
+  - name: talk
+    profile: chat
+    conversation: {turns: 3}
+    concurrency: 1
+    requests: 2
+    thresholds:
+      - expr: session.completed == 2
+      - expr: session.turns.p50 == 3
+      - expr: turn.first_ttft.p50 > 0
+      - expr: turn.later_ttft.p50 < 0
+`, url)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &run.Stages[0]
+	for expr, want := range map[string]bool{
+		"session.completed == 2": true, "session.turns.p50 == 3": true,
+		"turn.first_ttft.p50 > 0": true, "turn.later_ttft.p50 < 0": false,
+	} {
+		r := thresholdByExpr(st, expr)
+		if r == nil || r.Passed != want || len(r.Values) != 1 {
+			t.Errorf("%s: %+v, want passed %v with the value it read", expr, r, want)
+		}
+	}
+	if run.Passed {
+		t.Error("the run passed with a failed threshold")
+	}
+}
