@@ -24,15 +24,24 @@ lint:
 
 # client, simulator and aggregation micro-benchmarks, then the client
 # harness against the zero-latency simulator (see docs/performance.md);
-# `just bench full` runs the full sizes behind the documented numbers
+# `just bench full` runs the full sizes behind the documented numbers;
+# the 1 GB dataset stage and the replay schedule have recipes of their own
 bench mode="quick":
-    go test -run '^$' -bench . -benchmem ./engine/...
+    go test -run '^$' -bench . -skip 'DatasetStage1GB|ReplaySchedule' -benchmem ./engine/...
     go run ./cmd/servebench bench-client {{ if mode == "full" { "" } else { "--quick" } }}
 
 # stream a generated 1 GB JSONL dataset through the dataset reader and
-# samplers in a child process: throughput and peak RSS (docs/performance.md)
+# samplers, then through a stage on the simulator, each in a child process:
+# throughput and peak RSS (docs/performance.md)
 bench-datasets:
     go test -run '^$' -bench 'Stream1GB|Index' -benchtime 1x -timeout 30m ./schema/dataset
+    go test -run '^$' -bench DatasetStage1GB -benchtime 1x -timeout 30m ./engine
+
+# a replay's send times against its trace, and the dispatcher's alone
+# (docs/performance.md, "Replay schedule")
+bench-replay:
+    go test -run '^$' -bench ReplaySchedule -benchtime 1x ./engine
+    go test -run '^$' -bench ScheduleLag -benchtime 1x ./engine/load
 
 # regenerate golden files of the reports, the JSON Schema and the sample datasets
 golden:

@@ -38,10 +38,11 @@ func (r *stepRun) take(ctx context.Context, f *finished, s *metrics.Sample, rec 
 		f.res.Err.Message = redact.String(f.res.Err.Message)
 	}
 	r.fillSample(s, f)
+	r.extra.add(r, f)
 	if !f.ticket.Warmup {
 		r.agg.Add(s)
 		r.tally.add(f)
-		r.live.add(f.res.Err != nil)
+		r.addSession(f, s)
 		if r.until != nil {
 			r.until.check(r.agg)
 		}
@@ -88,10 +89,13 @@ func (r *stepRun) fillSample(s *metrics.Sample, f *finished) {
 		RequestedInput: f.spec.Input, RequestedOutput: f.spec.Output,
 		Start: r.sendOffset(f),
 	}
+	if f.turn > 0 {
+		s.RequestedInput = 0 // the prompt is the history and the turn's message: no input drift to judge
+	}
 	if res.Err != nil {
 		s.Kind, s.Status, s.Message = res.Err.Kind, res.Err.Status, res.Err.Message
 	}
-	if lag := res.Start.Sub(f.ticket.Scheduled); lag > 0 && !f.ticket.Scheduled.IsZero() {
+	if lag, ok := f.lag(); ok && lag > 0 {
 		if r.step.OpenLoop() {
 			s.SendLag = lag
 		} else {
@@ -119,10 +123,18 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 		TokenSource:     res.TokenSource,
 		FinishReason:    res.FinishReason,
 		Error:           res.Err,
+		Turn:            f.turn,
+		Record:          f.spec.Record,
 	}
-	if lag := res.Start.Sub(f.ticket.Scheduled); !f.ticket.Scheduled.IsZero() {
+	if f.turn > 0 {
+		rec.Session = sessionNumber(f.session)
+	}
+	if lag, ok := f.lag(); ok {
 		if r.step.OpenLoop() {
 			rec.SendLagMS = ms(lag)
+			if r.step.Trace != nil {
+				rec.ScheduledMS = ms(f.ticket.Scheduled.Sub(r.start))
+			}
 		} else if lag > 0 {
 			rec.QueueMS = ms(lag) // as fillSample counts it, so a merge recounts it
 		}
@@ -135,6 +147,16 @@ func (r *stepRun) fillRecord(rec *schema.RequestRecord, f *finished) {
 	}
 }
 
+// lag is how late the request was sent against its ticket's slot. Only a
+// conversation's first turn is sent for its ticket: a later turn follows
+// its session's earlier turns, and its distance from the slot is theirs.
+func (f *finished) lag() (time.Duration, bool) {
+	if f.ticket.Scheduled.IsZero() || f.turn > 1 {
+		return 0, false
+	}
+	return f.res.Start.Sub(f.ticket.Scheduled), true
+}
+
 // sendOffset is when the request was sent, from the step's start: the time
 // base of requests.jsonl. A request that failed before it could be sent
 // counts from when its worker picked it.
@@ -144,6 +166,30 @@ func (r *stepRun) sendOffset(f *finished) time.Duration {
 		t = f.ticket.Scheduled
 	}
 	return t.Sub(r.start)
+}
+
+// addSession accounts a measured request's turn and its session's end,
+// and counts it live: a conversation counts sessions, which are what its
+// requests setting asks for.
+func (r *stepRun) addSession(f *finished, s *metrics.Sample) {
+	if r.sessions == nil {
+		r.live.add(f.res.Err != nil)
+		return
+	}
+	r.sessions.AddTurn(f.turn, s)
+	if e := f.end; e != nil {
+		r.sessions.EndSession(e.duration, e.turnsDone, e.complete, e.cut)
+		r.live.add(!e.complete)
+	}
+}
+
+// sessionNumber is the 1-based session of a source index: measured
+// sessions 1, 2, ..., warmup ones counted apart (their records say warmup).
+func sessionNumber(i int) int {
+	if i < 0 {
+		return -i
+	}
+	return i + 1
 }
 
 // result turns the aggregator and the load statistics into a stage result.
@@ -161,6 +207,7 @@ func (r *stepRun) result(stats load.Stats, cpu time.Duration) *schema.StageResul
 	if warning != "" {
 		st.Warnings = append(st.Warnings, warning)
 	}
+	r.trafficResult(st)
 	if p := r.live.writeErr.Load(); p != nil {
 		st.Warnings = append(st.Warnings, "requests.jsonl is incomplete: "+(*p).Error())
 	}

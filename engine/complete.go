@@ -54,7 +54,11 @@ func stageMissing(st *schema.Stage) []string {
 			missing = append(missing, fmt.Sprintf("stage %q: %s", st.Name, name))
 		}
 	}
-	need(len(st.Profile) > 0, "profile")
+	need(len(st.Profile) > 0 || st.Replay != nil, "profile")
+	if r := st.Replay; r != nil {
+		need(r.Speed != nil && len(r.Speed.Values) > 0, "replay.speed")
+		need(r.BlockSize > 0, "replay.block_size")
+	}
 	need(st.Repeat >= 1, "repeat")
 	if st.Rate != nil || (st.Search != nil && st.Search.Rate != nil) {
 		need(st.Distribution != "", "distribution")

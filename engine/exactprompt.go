@@ -7,6 +7,7 @@ import (
 
 	"github.com/servebench/servebench/engine/prompt"
 	"github.com/servebench/servebench/engine/server"
+	"github.com/servebench/servebench/engine/traffic"
 	"github.com/servebench/servebench/schema"
 )
 
@@ -44,8 +45,12 @@ func (s *session) settlePrompts(ctx context.Context, steps []Step, op *opening) 
 		op.notes = append(op.notes, fmt.Sprintf("text prompts were built with the server's /tokenize, but %v; each stage reports the drift", err))
 		return
 	}
-	op.notes = append(op.notes, fmt.Sprintf("text prompts are built to exact token counts with the server's /tokenize "+
-		"(%d tokens around each prompt's content, %d one-token words); %d sample prompts verified", v.Overhead(), v.Words(), checked))
+	note := fmt.Sprintf("text prompts are built to exact token counts with the server's /tokenize "+
+		"(%d tokens around each prompt's content, %d one-token words)", v.Overhead(), v.Words())
+	if checked > 0 {
+		note += fmt.Sprintf("; %d sample prompts verified", checked)
+	}
+	op.notes = append(op.notes, note)
 	op.notes = append(op.notes, shortPromptNotes(steps, v.Overhead())...)
 }
 
@@ -59,7 +64,7 @@ func (s *session) verifyPrompts(ctx context.Context, tok prompt.Tokenizer, steps
 	checked := 0
 	seen := map[any]bool{}
 	for _, step := range steps {
-		if seen[step.Source] || checked >= maxVerified {
+		if seen[step.Source] || checked >= maxVerified || !synthesized(step.Source) {
 			continue
 		}
 		seen[step.Source] = true
@@ -88,7 +93,7 @@ func shortPromptNotes(steps []Step, overhead int) []string {
 	var notes []string
 	seen := map[string]bool{}
 	for _, step := range steps {
-		if seen[step.Profile] {
+		if seen[step.Profile] || !synthesized(step.Source) {
 			continue
 		}
 		seen[step.Profile] = true
@@ -105,4 +110,12 @@ func shortPromptNotes(steps []Step, overhead int) []string {
 		}
 	}
 	return notes
+}
+
+// synthesized reports whether a source's prompts are built by the session
+// from lengths alone, the prompts whose exactness pre-flight verifies: not
+// a dataset's records, a conversation's history or a replay's blocks.
+func synthesized(src traffic.Source) bool {
+	_, ok := src.(*traffic.Synthetic)
+	return ok
 }

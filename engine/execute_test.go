@@ -38,7 +38,7 @@ func execute(t *testing.T, ctx context.Context, sc *schema.Scenario) (*schema.Ru
 }
 
 // readRecords reads requests.jsonl of a run directory.
-func readRecords(t *testing.T, dir string) []schema.RequestRecord {
+func readRecords(t testing.TB, dir string) []schema.RequestRecord {
 	t.Helper()
 	f, err := os.Open(filepath.Join(dir, "requests.jsonl"))
 	if err != nil {

@@ -28,14 +28,20 @@ func (t *lengthTally) add(f *finished) {
 	if f.res.Err != nil && f.res.Err.Kind == schema.FailCanceled {
 		return // never reached the server as a measured request: see metrics.Aggregator
 	}
-	t.reqIn[f.spec.Input]++
+	// A conversation turn's prompt is its history and its message: the
+	// input it asked for (the message) and the one reported (the whole
+	// prompt) are not comparable, and run.json has them by turn instead.
+	turn := f.turn > 0
+	if !turn {
+		t.reqIn[f.spec.Input]++
+		t.prefix += int64(f.spec.Prefix)
+		t.total += int64(f.spec.Input)
+	}
 	t.reqOut[f.spec.Output]++
-	t.prefix += int64(f.spec.Prefix)
-	t.total += int64(f.spec.Input)
 	if f.res.Err != nil {
 		return
 	}
-	if f.res.InputTokens > 0 {
+	if f.res.InputTokens > 0 && !turn {
 		t.in[f.res.InputTokens]++
 	}
 	t.out[f.res.OutputTokens]++

@@ -55,13 +55,16 @@ type Step struct {
 	// Part is this shard's share of the step in a sharded run (the zero
 	// Part is the whole step); see Plan.Partition.
 	Part Part
+	// Trace is a replay's trace, sent at its own times divided by Speed.
+	Trace *traffic.Trace
+	Speed float64
 }
 
 // IsSearch reports whether the step is a capacity search rather than a level.
 func (s Step) IsSearch() bool { return s.Stage.Search != nil }
 
-// OpenLoop reports whether requests are paced by a rate.
-func (s Step) OpenLoop() bool { return s.Rate > 0 }
+// OpenLoop reports whether requests are paced by a rate or a trace.
+func (s Step) OpenLoop() bool { return s.Rate > 0 || s.Trace != nil }
 
 // NewPlan expands a validated scenario. It fails only on what the loader
 // should have rejected or filled in (an unknown profile, a setting without
@@ -80,12 +83,23 @@ func NewPlan(sc *schema.Scenario) (*Plan, error) {
 		}
 		for i := range vsc.Stages {
 			st := &vsc.Stages[i]
+			if st.Replay != nil {
+				steps, err := replaySteps(v, vsc, st)
+				if err != nil {
+					return nil, err
+				}
+				p.Steps = append(p.Steps, steps...)
+				continue
+			}
 			for _, name := range st.Profile {
 				prof, ok := vsc.ProfileFor(name)
 				if !ok {
 					return nil, fmt.Errorf("stage %q: unknown profile %q", st.Name, name)
 				}
-				src := traffic.NewSynthetic(prof, vsc.Seed, st.Name+"/"+name)
+				src, err := newSource(vsc, st, name, prof)
+				if err != nil {
+					return nil, err
+				}
 				p.Steps = append(p.Steps, expandStage(v, st, name, prof, src)...)
 			}
 		}

@@ -29,15 +29,22 @@ func bottleneck(st *schema.StageResult, window time.Duration) (client, warning s
 	if share := c.CPUSeconds / (window.Seconds() * float64(runtime.NumCPU())); share > maxCPUShare {
 		return fmt.Sprintf("client CPU was %.0f%% of all cores: numbers include client overhead", share*100), ""
 	}
-	if st.Rate > 0 {
+	if st.Rate > 0 || st.Replay != nil {
 		p99, ok := c.SendLag.P(99)
 		switch {
 		case !ok || p99 <= maxSendLagP99MS:
 			return "", ""
 		case capFull(st):
+			pace := fmt.Sprintf("%g req/s", st.Rate)
+			if st.Replay != nil {
+				pace = fmt.Sprintf("the trace's schedule at speed %g", st.Replay.Speed)
+			}
 			return "", fmt.Sprintf("requests left %.1f ms late (p99) because max_concurrency %d was full: "+
-				"the server did not finish requests fast enough to keep %g req/s under this cap (the client kept up)",
-				p99, st.Concurrency, st.Rate)
+				"the server did not finish requests fast enough to keep %s under this cap (the client kept up)",
+				p99, st.Concurrency, pace)
+		}
+		if st.Replay != nil {
+			return fmt.Sprintf("requests left %.1f ms late (p99) against the trace's schedule: the client could not keep up with the replay at speed %g", p99, st.Replay.Speed), ""
 		}
 		return fmt.Sprintf("requests left %.1f ms late (p99) against their schedule: the client could not keep the rate", p99), ""
 	}

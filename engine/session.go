@@ -38,6 +38,10 @@ type session struct {
 	scrape      *scrape.Options
 	seed        int64
 	stopTimeout time.Duration
+	// sources maps a plan's dataset source to the one that counts with
+	// the server's tokenizer, exact those (datasets.go).
+	sources map[traffic.Source]traffic.Source
+	exact   map[traffic.Source]bool
 }
 
 // opening is what opening a session learned, kept in run.json even when
@@ -71,6 +75,10 @@ func openSession(ctx context.Context, sc *schema.Scenario, steps []Step, dir str
 		return nil, op, err
 	}
 	s.settlePrompts(ctx, steps, &op)
+	if err := s.settleDatasets(ctx, steps, &op); err != nil {
+		s.close(logf)
+		return nil, op, err
+	}
 	s.probeMetrics(ctx, sc, &op)
 	return s, op, nil
 }
@@ -79,7 +87,8 @@ func openSession(ctx context.Context, sc *schema.Scenario, steps []Step, dir str
 // server had a say.
 func newSession(sc *schema.Scenario) *session {
 	return &session{api: sc.API, model: sc.Model.Name, seed: sc.Seed, stopTimeout: sc.Server.StopTimeout.D(),
-		tokens: tokenPrompts(sc.API), vocab: prompt.DefaultVocabulary()}
+		tokens: tokenPrompts(sc.API), vocab: prompt.DefaultVocabulary(),
+		sources: map[traffic.Source]traffic.Source{}, exact: map[traffic.Source]bool{}}
 }
 
 // serverOptions is how the scenario's server is started or reached.
@@ -92,7 +101,7 @@ func serverOptions(sc *schema.Scenario, dir string, follow io.Writer, logf func(
 func (s *session) preflight(ctx context.Context, sc *schema.Scenario, steps []Step, op *opening) error {
 	var checks []server.Check
 	for _, st := range steps {
-		checks = append(checks, server.Check{Stage: st.Stage.Name, Profile: st.Profile, P: st.Lengths})
+		checks = append(checks, server.Check{Stage: st.Stage.Name, Profile: st.Profile, P: checkProfile(st)})
 	}
 	probe := func(ctx context.Context, model string) error {
 		s.model = model
@@ -159,6 +168,9 @@ func (s *session) clientConfig(conns int) client.Config {
 // the session settled, of the spec's length and prefix.
 func (s *session) request(g *prompt.Generator, i int, sp traffic.Spec) client.Request {
 	r := client.Request{InputLen: sp.Input, OutputLen: sp.Output}
+	if s.content(g, i, sp, &r) {
+		return r
+	}
 	shape := prompt.Shape{Len: sp.Input, Prefix: sp.Prefix, Group: sp.Group}
 	if s.tokens {
 		r.TokenIDs = g.TokenIDs(i, shape)

@@ -30,6 +30,7 @@ func CheckShardable(p *Plan, index, count int, rendezvous string) error {
 		errs = append(errs, fmt.Errorf("a matrix of %d variants cannot be sharded yet: run it without --shard/--shards, or shard one variant at a time", len(p.Variants)))
 	}
 	if count > 1 {
+		errs = append(errs, unshardableTraffic(p)...)
 		for _, st := range p.Scenario.Stages {
 			if len(st.Until) > 0 {
 				// Each part would stop on its own share's intervals, which are
@@ -40,6 +41,32 @@ func CheckShardable(p *Plan, index, count int, rendezvous string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// unshardableTraffic refuses the steps whose requests are not independent
+// of one another: a replay sends its trace on one schedule (split, each
+// part would keep its own clock and the blocks its records share would be
+// spread over the parts' prompts), and a conversation's turns carry its
+// session's history. Dataset profiles shard like any other: a request's
+// record is a pure function of its index.
+func unshardableTraffic(p *Plan) []error {
+	var errs []error
+	seen := map[string]bool{}
+	for _, s := range p.Steps {
+		what := ""
+		switch {
+		case s.Trace != nil:
+			what = "a trace replay"
+		case s.IsConversation():
+			what = "a conversation"
+		}
+		if what == "" || seen[s.Stage.Name] {
+			continue
+		}
+		seen[s.Stage.Name] = true
+		errs = append(errs, fmt.Errorf("stage %q is %s, which cannot be sharded yet: run it without --shard/--shards", s.Stage.Name, what))
+	}
+	return errs
 }
 
 // checkServerReach refuses a server the other shards cannot reach. Only

@@ -36,6 +36,10 @@ type finished struct {
 	ticket load.Ticket
 	spec   traffic.Spec
 	res    client.Result
+	// turn and session place a conversation's request (turn 0: none);
+	// end is set on the last request of a session.
+	turn, session int
+	end           *sessionEnd
 }
 
 // stepRun is the state of one step in flight. Workers only send finished
@@ -53,6 +57,18 @@ type stepRun struct {
 	pool   sync.Pool
 	live   *Live
 	start  time.Time // origin of RequestRecord.StartMS: the step's start, warmup included
+	// src is the step's source as pre-flight settled it (exact lengths
+	// where the server has a tokenizer); conv is it when it is a
+	// conversation, whose sessions are aggregated apart too; schedule is a
+	// replay's send times.
+	src      traffic.Source
+	conv     *traffic.Conversation
+	sessions *metrics.Sessions
+	schedule load.Schedule
+	extra    trafficTally // owned by the collector
+	// srcErr is why the source had no request to give; cancel ends the step.
+	srcErr atomic.Pointer[error]
+	cancel context.CancelFunc
 	// unreachable counts requests that could not reach the server
 	// (connection refused or reset): a dead server, or one bad request.
 	unreachable atomic.Int64
@@ -77,15 +93,20 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	if err != nil {
 		return nil, runError(err)
 	}
+	sr.cancel = cancel
 	defer sr.client.Close()
 	r.obs.StepStarted(step, i, total, sr.live)
 	scr := r.sess.startScrape(sctx)
 	cpu0 := cpuTime()
 	sr.start = time.Now() // before the collector starts: it only reads it
 	done := sr.collect(sctx)
+	job := sr.job
+	if sr.conv != nil {
+		job = sr.converse
+	}
 	spec := loadSpec(step, r.sess.seed)
 	spec.Stop = sr.until.stopCh()
-	stats := load.Run(sctx, spec, sr.job)
+	stats := load.Run(sctx, spec, job)
 	close(sr.out)
 	<-done
 	sr.checks.Wait()
@@ -104,6 +125,9 @@ func (r *stepRunner) ended(ctx context.Context, sr *stepRun, st *schema.StageRes
 		cancel()
 	}
 	switch died := r.sess.handle.ExitErr(); {
+	case sr.sourceErr() != nil:
+		st.Status, st.StopReason = schema.StatusFailed, sr.sourceErr().Error()
+		return runError(fmt.Errorf("stage %s: %w", st.ID, sr.sourceErr()))
 	case died != nil:
 		st.Status, st.StopReason = schema.StatusFailed, died.Error()
 		return runError(fmt.Errorf("stage %s: %w", st.ID, died))
@@ -160,39 +184,58 @@ func stepConns(step Step) int {
 }
 
 func (r *stepRunner) newStepRun(step Step) (*stepRun, error) {
-	c, err := client.New(r.sess.clientConfig(stepConns(step)))
+	cfg := r.sess.clientConfig(stepConns(step))
+	if step.Trace != nil {
+		cfg.IgnoreEOS = true // a replay generates the trace's output lengths
+	}
+	c, err := client.New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("stage %s: %w", step.ID, err)
 	}
+	src := r.sess.source(step.Source)
+	conv, _ := src.(*traffic.Conversation)
+	opts := stepMetrics(step, r.percentiles, r.slo, cfg.IgnoreEOS)
+	if conv != nil {
+		opts.RequestedInput = 0 // a turn's prompt carries its history: see fillSample
+	}
 	sr := &stepRun{
-		runner: r, step: step, client: c,
-		gen:   prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
-		agg:   stepAggregator(step, r.percentiles, r.slo, *r.sess.api.IgnoreEOS),
-		out:   make(chan *finished, 1024),
-		live:  &Live{Total: step.Requests, Duration: step.Duration},
-		until: newUntil(step),
+		runner: r, step: step, client: c, src: src, conv: conv,
+		gen:      prompt.NewGenerator(stepSeed(r.sess.seed, step.ID)),
+		agg:      metrics.NewAggregator(opts),
+		sessions: newSessions(conv, opts),
+		out:      make(chan *finished, 1024),
+		live:     &Live{Total: step.Requests, Duration: step.Duration},
+		until:    newUntil(step),
+	}
+	if step.Trace != nil {
+		sr.schedule = step.Trace.Schedule(step.Speed)
 	}
 	sr.pool.New = func() any { return new(finished) }
 	return sr, nil
 }
 
-// stepAggregator is the aggregator of a step: the scenario's percentiles,
-// its SLO unless the stage sets its own, the profile's lengths.
+// stepAggregator is the aggregator of a step (see stepMetrics).
 func stepAggregator(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS bool) *metrics.Aggregator {
+	return metrics.NewAggregator(stepMetrics(step, percentiles, slo, ignoreEOS))
+}
+
+// stepMetrics are the aggregator's options of a step: the scenario's
+// percentiles, its SLO unless the stage sets its own, the profile's lengths.
+func stepMetrics(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS bool) metrics.Options {
 	if step.Stage.SLO != nil {
 		slo = step.Stage.SLO
 	}
 	// A fixed profile's lengths word the drift warnings as the profile's;
 	// with lengths that vary, each sample carries its own.
 	in, out, _ := step.Lengths.FixedLengths()
-	return metrics.NewAggregator(metrics.Options{
+	return metrics.Options{
 		Percentiles:     percentiles,
 		SLO:             slo,
 		RequestedInput:  in,
 		RequestedOutput: out,
 		IgnoreEOS:       ignoreEOS,
 		OpenLoop:        step.OpenLoop(),
-	})
+	}
 }
 
 func loadSpec(step Step, seed int64) load.Spec {
@@ -203,7 +246,10 @@ func loadSpec(step Step, seed int64) load.Spec {
 		Warmup:      step.Warmup,
 		Grace:       step.Stage.Grace.D(),
 	}
-	if step.OpenLoop() {
+	switch {
+	case step.Trace != nil:
+		spec.Pacer = load.Schedule(step.Trace.Schedule(step.Speed))
+	case step.OpenLoop():
 		// The pacer error was ruled out by validation (known distribution).
 		// A shard paces its part of the whole rate with its own seed.
 		rate, index, senders := step.Rate, 0, 1
@@ -217,7 +263,8 @@ func loadSpec(step Step, seed int64) load.Spec {
 }
 
 // index is the request's index in the whole step (its prompt's index), as
-// opposed to its index among this shard's part.
+// opposed to its index among this shard's part; sourceIndex is its index
+// in the step's source: measured requests 0, 1, ..., warmup ones -1, -2, ...
 func (sr *stepRun) index(t load.Ticket) int {
 	if t.Warmup {
 		return sr.step.Part.Warmup(t.Index)
@@ -225,17 +272,25 @@ func (sr *stepRun) index(t load.Ticket) int {
 	return sr.step.Part.Request(t.Index)
 }
 
+func (sr *stepRun) sourceIndex(t load.Ticket) int {
+	if t.Warmup {
+		return -1 - sr.index(t)
+	}
+	return sr.index(t)
+}
+
 // job performs one request on a worker goroutine and hands it over.
 func (sr *stepRun) job(ctx context.Context, t load.Ticket) {
-	f := sr.pool.Get().(*finished)
-	f.ticket = t
-	idx := sr.index(t)
-	if t.Warmup {
-		idx = -1 - idx
-	} else {
+	idx := sr.sourceIndex(t)
+	if !t.Warmup {
 		sr.live.markMeasuring(time.Now())
 	}
-	f.spec = sr.step.Source.Spec(idx)
+	sp := sr.src.Spec(idx)
+	if sp.Err != nil {
+		sr.sourceFailed(sp.Err)
+		return
+	}
+	f := sr.newFinished(t, sp)
 	req := sr.runner.sess.request(sr.gen, idx, f.spec)
 	sr.client.Do(ctx, &req, &f.res)
 	sr.out <- f

@@ -68,6 +68,7 @@ type htmlPage struct {
 	Intervals   []string
 	Steady      [][]string
 	SteadyHead  []string
+	Traffic     []section // datasets, conversations, replays (traffic.go)
 	Warnings    []string
 	Scenario    string
 	Environment []keyValue
@@ -132,6 +133,7 @@ func newHTMLPage(run *schema.Run, reqs Requests) (*htmlPage, error) {
 		Capacity:    capacityViews(run),
 		Repeats:     repeatLines(run),
 		Lengths:     lengthLines(run),
+		Traffic:     shown(trafficSections(run)),
 		Warnings:    append(warningLines(run), notes...),
 		Intervals:   intervalLines(run),
 		Steady:      steadyRows(run),

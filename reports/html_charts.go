@@ -126,6 +126,7 @@ func htmlCharts(run *schema.Run) []chartGroup {
 		{"Timeline", timelineCharts(run)},
 		{"Server metrics", serverCharts(run)},
 		{"Token length histograms", lengthCharts(run)},
+		{"Conversations and replays", trafficCharts(run)},
 	}
 	return slices.DeleteFunc(out, func(c chartGroup) bool { return len(c.Charts) == 0 })
 }

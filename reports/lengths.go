@@ -27,7 +27,10 @@ func lengthLines(run *schema.Run) []string {
 		}
 		var parts []string
 		if l != nil {
-			parts = append(parts, "input "+lengthPair(l.RequestedInput, l.Input), "output "+lengthPair(l.RequestedOutput, l.Output))
+			if st.Sessions == nil { // a turn's prompt is its history: see the conversations section
+				parts = append(parts, "input "+lengthPair(l.RequestedInput, l.Input))
+			}
+			parts = append(parts, "output "+lengthPair(l.RequestedOutput, l.Output))
 			if l.PrefixShare > 0 {
 				parts = append(parts, fmt.Sprintf("shared prefix %.1f%% of prompt tokens", 100*l.PrefixShare))
 			}

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,17 +120,23 @@ func orDash(s string) string {
 // sections are left out. Every line is safe to print (see format.Line): the
 // lines quote error bodies, server logs, names and notes from outside.
 func sections(run *schema.Run) []section {
-	all := []section{
+	all := slices.Concat([]section{
 		{"Variants", variantLines(run)},
 		{"Failed thresholds", failedThresholds(run)},
 		{"Capacity search", capacityLines(run)},
 		{"Repeats", repeatLines(run)},
 		{"Token lengths", lengthLines(run)},
 		{"Intervals and steady state", intervalLines(run)},
+	}, trafficSections(run), []section{
 		{"Warnings and notes", warningLines(run)},
 		{"Failures", failureLines(run)},
 		{"Status", statusLines(run)},
-	}
+	})
+	return shown(all)
+}
+
+// shown keeps the sections that have lines, each line safe to print.
+func shown(all []section) []section {
 	out := all[:0]
 	for _, s := range all {
 		if len(s.Lines) > 0 {

@@ -185,6 +185,9 @@ func defaultProfile(p Profile, path string, present func(string) bool) Profile {
 		setString(&x.Assign, DefaultPrefixAssign)
 		p.Prefix = &x
 	}
+	if p.Dataset != nil {
+		p.Dataset = defaultDataset(p.Dataset, path+".dataset", present)
+	}
 	return p
 }
 
@@ -207,7 +210,10 @@ func defaultLength(l Length, path string, present func(string) bool) Length {
 }
 
 func defaultStage(st *Stage, path string, present func(string) bool) {
-	if len(st.Profile) == 0 && !present(path+".profile") {
+	if st.Replay != nil {
+		st.Replay = defaultReplay(st.Replay, path+".replay", present)
+	}
+	if len(st.Profile) == 0 && !present(path+".profile") && st.Replay == nil {
 		st.Profile = ProfileRef{DefaultProfile}
 	}
 	if st.Rate != nil || (st.Search != nil && st.Search.Rate != nil) {

@@ -43,6 +43,8 @@ var requiredFields = map[string][]string{
 	"Prefix":      {"tokens"},
 	"SearchRange": {"from", "to"},
 	"VariantSpec": {"name"},
+	"Dataset":     {"file", "format"},
+	"Replay":      {"file", "format"},
 }
 
 // GenerateJSONSchema reflects the scenario types into a JSON Schema; srcDir
@@ -71,6 +73,7 @@ func GenerateJSONSchema(srcDir string) ([]byte, error) {
 	setEnum(s, "API", "prompt", PromptAuto, PromptTokens, PromptText)
 	setEnum(s, "Stage", "distribution", DistPoisson, DistConstant, DistGamma)
 	setEnum(s, "Prefix", "assign", AssignRoundRobin, AssignRandom)
+	setDataEnums(s)
 	setEnum(s, "Report", "formats", FormatMarkdown, FormatHTML, FormatJSON, FormatJUnit, FormatVLLM, FormatCSV)
 	setItems(s, "Faults", "error_status", &jsonschema.Schema{Type: "integer", Minimum: "400", Maximum: "599",
 		Title: "an HTTP error status from 400 to 599"})

@@ -84,6 +84,7 @@ func result(ctx context.Context, r *reporter, sc *Scenario) (*Scenario, error) {
 // defaults, semantic validation. Each step adds to r; a step runs only when
 // its input is trustworthy. env nil means values are taken as written.
 func load(ctx context.Context, r *reporter, src []byte, env func(string) (string, bool), ov *Overrides) *Scenario {
+	r.ctx = ctx
 	if len(src) > MaxScenarioBytes {
 		r.errorf("", "the scenario has %d bytes, more than the %d a scenario may have", len(src), MaxScenarioBytes)
 		return nil

@@ -120,7 +120,7 @@ func streamedAbsent(other string) func(source) string {
 
 // sendLagAbsent explains an empty send lag: only open loops have a schedule.
 func sendLagAbsent(s source) string {
-	if s.st == nil || s.st.Rate == 0 {
+	if s.st == nil || (s.st.Rate == 0 && s.st.Replay == nil) {
 		return notMeasured("closed-loop stage: requests follow no schedule")
 	}
 	return notMeasured("no request was sent")
@@ -265,7 +265,7 @@ var metricTree = withWindows([]metric{
 	group("client",
 		num("achieved_concurrency", "requests", "time-weighted mean of requests in flight", stage(func(s *StageResult) float64 { return s.Client.AchievedConcurrency })),
 		num("max_in_flight", "requests", "most requests in flight at once", stage(func(s *StageResult) float64 { return float64(s.Client.MaxInFlight) })),
-		dist("send_lag", "open-loop scheduled-to-actual send delay", stageDist(func(s *StageResult) Dist { return s.Client.SendLag }), sendLagAbsent),
+		dist("send_lag", "open-loop (rate or replay) scheduled-to-actual send delay", stageDist(func(s *StageResult) Dist { return s.Client.SendLag }), sendLagAbsent),
 	),
 	group("server",
 		gauge("kv_cache_usage", "KV-cache usage (0-1) from /metrics"),
@@ -278,6 +278,10 @@ var metricTree = withWindows([]metric{
 		counter(CounterPrefixCacheHits, "prompt tokens the server found in its prefix cache during the stage"),
 		prefixCacheHitRate(),
 	),
+	sessionGroup(),
+	turnGroup(),
+	datasetGroup(),
+	replayGroup(),
 	group("capacity",
 		num("concurrency", "requests", "highest passing concurrency of the run's capacity search (0: none)", capacity("concurrency")),
 		num("rate", "req/s", "highest passing rate of the run's capacity search (0: none)", capacity("rate")),

@@ -218,13 +218,13 @@ func (p Profile) PrefixTokens() int {
 // IsFixed reports whether every request of the profile asks for the same
 // lengths with no shared prefix, as every profile did before distributions.
 func (p Profile) IsFixed() bool {
-	return len(p.Mix) == 0 && p.Prefix == nil && p.Input.IsFixed() && p.Output.IsFixed()
+	return p.Dataset == nil && len(p.Mix) == 0 && p.Prefix == nil && p.Input.IsFixed() && p.Output.IsFixed()
 }
 
 // FixedLengths are the prompt (prefix included) and output lengths every
 // request of the profile asks for; ok is false when they vary.
 func (p Profile) FixedLengths() (input, output int, ok bool) {
-	if len(p.Mix) > 0 || !p.Input.IsFixed() || !p.Output.IsFixed() {
+	if p.Dataset != nil || len(p.Mix) > 0 || !p.Input.IsFixed() || !p.Output.IsFixed() {
 		return 0, 0, false
 	}
 	return p.PrefixTokens() + p.Input.Fixed, p.Output.Fixed, true

@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,6 +16,9 @@ import (
 // from a file; for an in-memory scenario (Validate after overrides) the index
 // is empty and diagnostics carry the file name only.
 type reporter struct {
+	// ctx bounds the reads of the files a scenario names (a dataset, a
+	// trace); nil is context.Background.
+	ctx       context.Context
 	file      string
 	src       []byte
 	nodes     map[string]ast.Node     // path -> value node, "" is the document root

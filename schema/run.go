@@ -134,6 +134,11 @@ type StageResult struct {
 	InFlight *Series `json:"in_flight,omitempty"`
 	// Until is how a level with `until:` ended; nil without until.
 	Until *UntilResult `json:"until,omitempty"`
+	// Dataset, Sessions and Replay describe a level of a dataset profile,
+	// of a conversation, of a trace replay (run_sessions.go).
+	Dataset  *DatasetUsage `json:"dataset,omitempty"`
+	Sessions *SessionStats `json:"sessions,omitempty"`
+	Replay   *ReplayStats  `json:"replay,omitempty"`
 }
 
 // Passed reports whether every threshold of the stage held.
@@ -266,6 +271,15 @@ type RequestRecord struct {
 
 	// Variant is the matrix variant of the request's stage level ("" without a matrix).
 	Variant string `json:"variant,omitempty"`
+	// Session and Turn place a conversation's request: the 1-based session
+	// index of its stage level (warmup sessions counted apart) and turn.
+	Session int `json:"session,omitempty"`
+	Turn    int `json:"turn,omitempty"`
+	// Record is the line of the dataset or trace record the request sent.
+	Record int `json:"record,omitempty"`
+	// ScheduledMS is when a replayed request was due, from the stage start
+	// (ms): the trace's timestamp divided by the speed.
+	ScheduledMS float64 `json:"scheduled_ms,omitempty"`
 }
 
 // ThresholdResult is the outcome of one threshold on one stage level.

@@ -214,6 +214,10 @@ type Profile struct {
 	Output Length     `yaml:"output,omitempty" json:"output,omitempty,omitzero"`
 	Mix    []MixEntry `yaml:"mix,omitempty" json:"mix,omitempty" jsonschema:"minItems=1"`
 	Prefix *Prefix    `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	// Dataset sends the prompts of a file instead of synthetic ones (traffic_data.go).
+	Dataset *Dataset `yaml:"dataset,omitempty" json:"dataset,omitempty"`
+	// Conversation makes the profile's requests turns of multi-turn sessions.
+	Conversation *Conversation `yaml:"conversation,omitempty" json:"conversation,omitempty"`
 }
 
 // BuiltinProfiles are the token profiles every scenario can name.
@@ -238,7 +242,7 @@ const (
 	DistGamma    = "gamma"
 )
 
-// Stage is one entry of stages. Exactly one of Concurrency, Rate and Search is set.
+// Stage is one entry of stages. Exactly one of Concurrency, Rate, Search and Replay is set.
 type Stage struct {
 	Name        string      `yaml:"name" json:"name"`
 	Profile     ProfileRef  `yaml:"profile,omitempty" json:"profile"`                   // default safe
@@ -259,6 +263,10 @@ type Stage struct {
 	Thresholds     []Threshold `yaml:"thresholds,omitempty" json:"thresholds,omitempty"`                                 // stage-only thresholds
 	// Until ends each level early once the named intervals are narrow enough (see Until).
 	Until Until `yaml:"until,omitempty" json:"until,omitempty"`
+	// Conversation makes every request a turn of a multi-turn session (overrides the profile's).
+	Conversation *Conversation `yaml:"conversation,omitempty" json:"conversation,omitempty"`
+	// Replay sends a trace's requests at its own times instead of a profile at a level.
+	Replay *Replay `yaml:"replay,omitempty" json:"replay,omitempty"`
 }
 
 // ProfileRef is a profile name or a list of names; a list expands into one stage per profile.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/servebench/servebench/schema/dataset"
 	"github.com/servebench/servebench/schema/redact"
 )
 
@@ -17,6 +18,9 @@ import (
 type validator struct {
 	sc *Scenario
 	r  *reporter
+	// datasets are the dataset profiles' files, indexed by the profile
+	// checks for the stage checks (validate_data.go).
+	datasets map[string]*dataset.Prompts
 }
 
 // validate checks everything the schema cannot express; it never changes sc.

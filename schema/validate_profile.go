@@ -19,6 +19,13 @@ func (v *validator) profiles() {
 }
 
 func (v *validator) profile(path, name string, p Profile) {
+	if p.Conversation != nil {
+		v.conversationShape(path + ".conversation")
+	}
+	if p.Dataset != nil {
+		v.datasetProfile(path, name, p)
+		return
+	}
 	if len(p.Mix) == 0 && !v.r.present(path+".mix") {
 		for _, k := range []string{"input", "output"} {
 			if l := v.lengthOf(p, k); l.IsZero() && !v.r.present(path+"."+k) {

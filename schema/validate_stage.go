@@ -25,6 +25,7 @@ func (v *validator) stages() {
 			seen[st.Name] = i
 		}
 		v.stageProfiles(p, st)
+		v.stageData(p, st)
 		v.stageLoad(p, st)
 		v.stageEnd(p, st)
 		v.until(p, st)
@@ -35,6 +36,9 @@ func (v *validator) stages() {
 
 // stageProfiles checks that every profile exists and fits the context.
 func (v *validator) stageProfiles(p string, st *Stage) {
+	if len(st.Profile) == 0 && st.Replay != nil {
+		return // a replay's trace gives the lengths
+	}
 	if len(st.Profile) == 0 {
 		v.r.errorf(p+".profile", "%s.profile is empty: name at least one profile", p)
 		return
@@ -88,15 +92,18 @@ func (v *validator) stageLoad(p string, st *Stage) {
 		set = append(set, "search")
 		v.search(p+".search", st)
 	}
+	if st.Replay != nil {
+		set = append(set, "replay")
+	}
 	switch len(set) {
 	case 0:
-		v.r.errorf(p, "stage %q sets none of concurrency, rate or search: set exactly one", st.Name)
+		v.r.errorf(p, "stage %q sets none of concurrency, rate, search or replay: set exactly one", st.Name)
 	case 1:
 	default:
-		v.r.errorf(p+"."+set[1], "stage %q sets %s: set exactly one of concurrency, rate or search",
+		v.r.errorf(p+"."+set[1], "stage %q sets %s: set exactly one of concurrency, rate, search or replay",
 			st.Name, strings.Join(set, " and "))
 	}
-	openLoop := st.Rate != nil || (st.Search != nil && st.Search.Rate != nil)
+	openLoop := st.Rate != nil || (st.Search != nil && st.Search.Rate != nil) || st.Replay != nil
 	if !openLoop {
 		for _, f := range []struct {
 			key string
@@ -170,7 +177,7 @@ func (v *validator) stageEnd(p string, st *Stage) {
 	switch {
 	case hasReq && hasDur:
 		v.r.errorf(p+".duration", "stage %q sets both requests and duration: a stage ends by one of them", st.Name)
-	case !hasReq && !hasDur && st.Search == nil:
+	case !hasReq && !hasDur && st.Search == nil && st.Replay == nil:
 		v.r.errorf(p, "stage %q sets neither requests nor duration: say how the stage ends, e.g. requests: 100", st.Name)
 	}
 	if hasDur {
@@ -233,6 +240,8 @@ func stageSteps(st *Stage) stepCount {
 		n.levels = st.Concurrency.Len()
 	case st.Rate != nil:
 		n.levels = st.Rate.Len()
+	case st.Replay != nil && st.Replay.Speed != nil:
+		n.levels = st.Replay.Speed.Len()
 	}
 	n.total = satMul(satMul(n.levels, n.profiles), n.repeat)
 	return n

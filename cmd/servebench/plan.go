@@ -57,7 +57,7 @@ func planAction(c *cli.Context) error {
 	for i, s := range p.Steps {
 		in, out := stepLengths(p, s)
 		row := table.Row{s.ID, s.Stage.Name, s.Profile, in, out,
-			loadOf(s), bounded(s, countOrDash(s.Requests)), s.Warmup, bounded(s, durOrDash(s))}
+			loadOf(s), bounded(s, sizeOf(s)), s.Warmup, bounded(s, durOrDash(s))}
 		if split != nil {
 			row = append(row, split[i])
 		}
@@ -123,6 +123,8 @@ func durationWarmups(p *engine.Plan) int {
 
 func loadOf(s engine.Step) string {
 	switch {
+	case s.Trace != nil:
+		return replayLoad(s)
 	case s.IsSearch():
 		sr := s.Stage.Search
 		if sr.Rate != nil {

@@ -59,6 +59,9 @@ func fmtP(d schema.Dist, key string) string {
 // profileLengths words a profile's lengths for progress lines:
 // "256/128 tokens", or its input and output with the prefix and mix.
 func profileLengths(p schema.Profile) string {
+	if p.Dataset != nil {
+		return datasetLengths(p.Dataset)
+	}
 	if p.IsFixed() {
 		return fmt.Sprintf("%d/%d tokens", p.Input.Fixed, p.Output.Fixed)
 	}

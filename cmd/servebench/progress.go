@@ -175,11 +175,17 @@ func describeStep(s engine.Step) string {
 	if s.Part.Idle() {
 		return fmt.Sprintf("no share of this level for shard %d of %d", s.Part.Index, s.Part.Count)
 	}
+	if s.Trace != nil {
+		return replayLoad(s)
+	}
 	load := fmt.Sprintf("concurrency %d", s.Concurrency)
 	if s.OpenLoop() {
 		load = fmt.Sprintf("%g req/s", s.Rate)
 	}
-	size := fmt.Sprintf("%d requests", s.Requests)
+	size := fmt.Sprint(sizeOf(s))
+	if !s.IsConversation() && s.Requests > 0 {
+		size += " requests"
+	}
 	if s.Requests == 0 {
 		size = s.Duration.String()
 	}

@@ -15,6 +15,8 @@ func TestShardFlagsAreCheckedFirst(t *testing.T) {
 	matrix := writeScenario(t, "version: 1\nname: m\nserver: {url: http://127.0.0.1:9}\nmodel: {name: m}\n"+
 		"matrix: {axes: {model.max_model_len: [2048, 4096]}}\n"+
 		"stages:\n  - {name: conv, profile: dev, concurrency: 4, requests: 2000, until: {ttft.p50: 5%}}\n")
+	turns := writeScenario(t, "version: 1\nname: t\nserver: {url: http://127.0.0.1:9}\nmodel: {name: m}\napi: {endpoint: chat}\n"+
+		"stages:\n  - {name: chat, profile: dev, concurrency: 4, requests: 20, conversation: {turns: 3}}\n")
 	cases := []struct {
 		name string
 		env  string // JOB_COMPLETION_INDEX, "-" for unset
@@ -39,6 +41,9 @@ func TestShardFlagsAreCheckedFirst(t *testing.T) {
 		{"matrix and until", "-", []string{"run", matrix, "--shard", "1/2"}, []string{
 			"a matrix of 2 variants cannot be sharded yet",
 			`stage "conv": until: cannot be sharded yet`,
+		}},
+		{"conversation", "-", []string{"run", turns, "--shard", "1/2"}, []string{
+			`stage "chat" is a conversation, which cannot be sharded yet`,
 		}},
 		{"plan: no shards", "-", []string{"plan", builtin, "--shards", "0"}, []string{"--shards: 0 shards: give 1 to 1000"}},
 	}

@@ -33,7 +33,13 @@ func vllmStream(tokens int) []byte {
 // server that writes a pre-built 128-token stream with no delay, so the
 // numbers are the client's (and the in-process server's) CPU cost.
 // allocs/chunk counts both sides' allocations, divided by 128.
-func BenchmarkStream(b *testing.B) {
+func BenchmarkStream(b *testing.B) { benchmarkStream(b, false) }
+
+// BenchmarkStreamKeepReply is BenchmarkStream for a conversation's turn,
+// which keeps the generated text to send it back.
+func BenchmarkStreamKeepReply(b *testing.B) { benchmarkStream(b, true) }
+
+func benchmarkStream(b *testing.B, keep bool) {
 	const tokens = 128
 	body := vllmStream(tokens)
 	srv := serve(b, func(w http.ResponseWriter, r *http.Request) {
@@ -41,7 +47,7 @@ func BenchmarkStream(b *testing.B) {
 		_, _ = w.Write(body)
 	})
 	c := newClient(b, srv.URL, nil)
-	req := &Request{InputLen: 3, OutputLen: tokens, TokenIDs: []int{1001, 1002, 1003}}
+	req := &Request{InputLen: 3, OutputLen: tokens, TokenIDs: []int{1001, 1002, 1003}, KeepReply: keep, ReplyLimit: 1 << 20}
 	var res Result
 	ctx := context.Background()
 	c.Do(ctx, req, &res) // warm the pools and the connection
@@ -50,7 +56,7 @@ func BenchmarkStream(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		c.Do(ctx, req, &res)
-		if res.Err != nil || res.OutputTokens != tokens {
+		if res.Err != nil || res.OutputTokens != tokens || keep != (res.Reply != "") {
 			b.Fatalf("bad result: %+v", res)
 		}
 	}

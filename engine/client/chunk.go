@@ -28,6 +28,11 @@ type chunk struct {
 	// from 0 to maxTokenCount, and badKey its key; nil when all are fine.
 	badCount []byte
 	badKey   string
+	// keepText asks for text: the raw contents of the generated text's
+	// JSON string (escapes as sent), for a conversation's history. It is
+	// the one field scanChunk keeps, so the other requests pay one test.
+	keepText bool
+	text     []byte
 }
 
 // maxTokenCount bounds a usage count the client believes: a hundred times
@@ -50,7 +55,7 @@ var doneMarker = []byte("[DONE]")
 // (text, content, finish_reason, usage, prompt_tokens ...) mean the same
 // thing wherever they appear in an OpenAI chunk.
 func scanChunk(b []byte, c *chunk) bool {
-	*c = chunk{}
+	*c = chunk{keepText: c.keepText}
 	b = bytes.TrimSpace(b)
 	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
 		return false
@@ -86,6 +91,9 @@ func (c *chunk) value(key, b []byte, j int) {
 	case "text", "content", "reasoning_content", "reasoning":
 		if v == '"' && j+1 < len(b) && b[j+1] != '"' {
 			c.content = true
+			if c.keepText && (string(key) == "text" || string(key) == "content") {
+				c.text = stringAt(b, j)
+			}
 		}
 	case "finish_reason":
 		if v == '"' {

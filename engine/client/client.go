@@ -24,6 +24,7 @@ import (
 
 	"github.com/servebench/servebench/engine/httpx"
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/dataset"
 	"github.com/servebench/servebench/schema/redact"
 )
 
@@ -56,12 +57,20 @@ type Config struct {
 	Secrets []string
 }
 
-// Request is one prompt. Exactly one of TokenIDs (completions only) and
-// Text is set.
+// Request is one prompt. Exactly one of TokenIDs (completions only), Text
+// and Messages (chat only) is set.
 type Request struct {
 	InputLen, OutputLen int // requested lengths; OutputLen is sent as the output limit
 	TokenIDs            []int
 	Text                string
+	// Messages are chat messages sent as they are (a dataset record's, a
+	// conversation's history); Text on chat is one user message.
+	Messages []dataset.Message
+	// KeepReply keeps the generated text in Result.Reply, up to ReplyLimit
+	// bytes: a conversation sends it back in its next turn. Other requests
+	// leave it off and the stream's text is never copied.
+	KeepReply  bool
+	ReplyLimit int
 }
 
 // Token sources of Result.TokenSource.
@@ -89,7 +98,12 @@ type Result struct {
 	// FinishReason is the server's finish_reason, also on a failed request
 	// when the server sent one (an empty output stopped by the model).
 	FinishReason string
-	Err          *schema.RequestFailure // nil on success
+	// Reply is the generated text when the request asked to keep it;
+	// ReplyCut says it was longer than the request's ReplyLimit, and Reply
+	// holds none of it.
+	Reply    string
+	ReplyCut bool
+	Err      *schema.RequestFailure // nil on success
 }
 
 // Client sends requests over one keep-alive connection pool. It is safe for

@@ -28,6 +28,11 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 			Message: "the chat endpoint takes a text prompt, not token ids"}
 		return
 	}
+	if req.Messages != nil && c.cfg.Endpoint != schema.EndpointChat {
+		res.Err = &schema.RequestFailure{Kind: schema.FailOther,
+			Message: "the completions endpoint takes a prompt, not chat messages"}
+		return
+	}
 	payload, err := c.encodeBody(req)
 	if err != nil {
 		res.Err = Classify(0, nil, fmt.Errorf("encode request: %w", err))
@@ -53,10 +58,17 @@ func (c *Client) Do(ctx context.Context, req *Request, res *Result) {
 		return
 	}
 	body := framedBody{resp.Body}
+	var reply *replyText
+	if req.KeepReply {
+		reply = &replyText{limit: req.ReplyLimit}
+	}
 	if c.cfg.Stream {
-		err = c.readStream(body, res, cancel)
+		err = c.readStream(body, res, cancel, reply)
 	} else {
-		err = c.readWhole(body, res)
+		err = c.readWhole(body, res, reply)
+	}
+	if err == nil && reply != nil {
+		res.Reply, res.ReplyCut, err = reply.text()
 	}
 	if err != nil {
 		res.Err = c.failure(ctx, reqCtx, err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/servebench/servebench/schema"
+	"github.com/servebench/servebench/schema/dataset"
 )
 
 // body is the JSON request body. The fields are the ones `vllm bench serve`
@@ -15,9 +16,9 @@ import (
 // prompt; docs/performance.md), below the 10 % that would justify the
 // hand-written encoder this replaced.
 type body struct {
-	Model    string    `json:"model"`
-	Prompt   any       `json:"prompt,omitempty"` // []int or string; completions only
-	Messages []message `json:"messages,omitempty"`
+	Model    string            `json:"model"`
+	Prompt   any               `json:"prompt,omitempty"` // []int or string; completions only
+	Messages []dataset.Message `json:"messages,omitempty"`
 	// MaxTokens is the output limit on both endpoints. Chat also sends it
 	// as max_completion_tokens, the name `vllm bench serve` uses: vLLM
 	// reads either, while Ollama's OpenAI layer reads only max_tokens and
@@ -27,11 +28,6 @@ type body struct {
 	Stream              bool           `json:"stream"`
 	StreamOptions       *streamOptions `json:"stream_options,omitempty"`
 	IgnoreEOS           bool           `json:"ignore_eos,omitempty"`
-}
-
-type message struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
 }
 
 type streamOptions struct {
@@ -45,7 +41,10 @@ var includeUsage = &streamOptions{IncludeUsage: true}
 func (c *Client) encodeBody(req *Request) ([]byte, error) {
 	b := body{Model: c.cfg.Model, MaxTokens: req.OutputLen, Stream: c.cfg.Stream, IgnoreEOS: c.cfg.IgnoreEOS}
 	if c.cfg.Endpoint == schema.EndpointChat {
-		b.Messages = []message{{Role: "user", Content: req.Text}}
+		b.Messages = req.Messages
+		if b.Messages == nil {
+			b.Messages = []dataset.Message{{Role: dataset.RoleUser, Content: req.Text}}
+		}
 		b.MaxCompletionTokens = req.OutputLen
 	} else if req.TokenIDs != nil {
 		b.Prompt = req.TokenIDs

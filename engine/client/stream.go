@@ -26,6 +26,7 @@ type stream struct {
 	finish        string
 	usage         bool // a usage with a non-zero count seen
 	input, output int
+	reply         *replyText // nil unless the request keeps its reply
 }
 
 // readStream consumes the event stream. Timing follows vLLM's
@@ -38,10 +39,10 @@ type stream struct {
 // non-empty choices, including the role-only opening delta whose content is
 // "". That chunk holds no token, so here it neither starts TTFT nor counts
 // as a token in the chunk fallback.
-func (c *Client) readStream(body io.Reader, res *Result, cancel context.CancelFunc) error {
+func (c *Client) readStream(body io.Reader, res *Result, cancel context.CancelFunc, reply *replyText) error {
 	sr := c.getReader(body)
 	defer c.putReader(sr)
-	var st stream
+	st := stream{reply: reply}
 	err := st.read(sr, res)
 	res.FinishReason = st.finish
 	if err != nil {
@@ -55,7 +56,7 @@ func (c *Client) readStream(body io.Reader, res *Result, cancel context.CancelFu
 
 // read accounts events until the end of the body or [DONE].
 func (st *stream) read(sr *SSEReader, res *Result) error {
-	var ch chunk
+	ch := chunk{keepText: st.reply != nil}
 	for {
 		data, at, err := sr.Next()
 		switch {
@@ -103,6 +104,9 @@ func (st *stream) add(ch *chunk, at time.Time, res *Result) {
 		}
 		st.chunks++
 		st.last = at
+		if st.reply != nil {
+			st.reply.add(ch.text)
+		}
 	}
 	if ch.finish != nil {
 		st.finish = finishReason(ch.finish)
@@ -193,15 +197,18 @@ func (c *Client) getReader(body io.Reader) *SSEReader {
 
 // readWhole reads a non-streamed response: TTFT and E2EL are both the end
 // of the body, as vLLM reports them for non-streaming backends.
-func (c *Client) readWhole(body io.Reader, res *Result) error {
+func (c *Client) readWhole(body io.Reader, res *Result, reply *replyText) error {
 	data, err := io.ReadAll(&budgetReader{r: body, left: c.maxBody, limit: c.maxBody})
 	if err != nil {
 		return err
 	}
 	end := time.Now()
-	var ch chunk
+	ch := chunk{keepText: reply != nil}
 	if err := checkChunk(data, &ch, 1); err != nil {
 		return err
+	}
+	if reply != nil {
+		reply.add(ch.text)
 	}
 	res.FinishReason = finishReason(ch.finish)
 	if !ch.content {

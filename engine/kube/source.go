@@ -84,6 +84,11 @@ func Read(path string, extra []string, lookup func(string) (string, bool)) (*Sou
 		errs = append(errs, fmt.Errorf("%s: server.docker cannot run inside a pod (there is no docker there): run the server in the cluster and attach with server.url", path))
 	}
 	dir := filepath.Dir(path)
+	if src.Scenario != nil {
+		var data []error
+		extra, data = withDataFiles(extra, src.Scenario.DataFiles())
+		errs = append(errs, data...)
+	}
 	for _, rel := range extra {
 		f, err := readExtra(dir, rel, &budget)
 		errs = append(errs, err)
@@ -100,6 +105,24 @@ func Read(path string, extra []string, lookup func(string) (string, bool)) (*Sou
 		return nil, err
 	}
 	return src, nil
+}
+
+// withDataFiles adds the datasets and traces the scenario names to the
+// files the pod needs, each once: a pod reads them where the scenario
+// does, relative to its directory, so one outside it cannot go along.
+func withDataFiles(extra, data []string) ([]string, []error) {
+	out := slices.Clone(extra)
+	var errs []error
+	for _, f := range data {
+		switch {
+		case !filepath.IsLocal(filepath.Clean(f)):
+			errs = append(errs, fmt.Errorf("%q: the scenario reads this file outside its directory, where the pod cannot see it: "+
+				"put it below the scenario's directory and name it relative to it", f))
+		case !slices.Contains(out, f):
+			out = append(out, f)
+		}
+	}
+	return out, errs
 }
 
 // readExtra reads one file the scenario reads; it must lie below the

@@ -16,6 +16,7 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	if r.spec.Concurrency > 0 {
 		sem = make(chan struct{}, r.spec.Concurrency)
 	}
+	spin := spinBefore(r.spec.Pacer)
 	stageStart := time.Now()
 	timer := time.NewTimer(time.Duration(math.MaxInt64))
 	defer timer.Stop()
@@ -40,7 +41,7 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 		if warm {
 			stopCh = nil // warmup is not the caller's to stop
 		}
-		if r.stopped(warm) || !wait(ctx, timer, time.Until(t.Scheduled), deadline, stopCh) ||
+		if r.stopped(warm) || !wait(ctx, timer, t.Scheduled, spin, deadline, stopCh) ||
 			!acquire(ctx, sem, deadline, stopCh) {
 			r.stopped(warm) // a stop that ended the wait
 			return
@@ -59,32 +60,45 @@ func (r *runner) openLoop(ctx, jobCtx context.Context) {
 	}
 }
 
-// wait sleeps d on timer; it returns false when ctx is cancelled, the
-// deadline passes or stop closes first (a deadline that already passed
-// wins over a slot that is already due).
-func wait(ctx context.Context, timer *time.Timer, d time.Duration, deadline, stop <-chan struct{}) bool {
+// wait sleeps on timer until at, all but the last spin of it, which
+// finishWait waits precisely (see Schedule); it returns false when ctx is
+// cancelled, the deadline passes or stop closes first (a deadline that
+// already passed wins over a slot that is already due).
+func wait(ctx context.Context, timer *time.Timer, at time.Time, spin time.Duration, deadline, stop <-chan struct{}) bool {
+	if ended(ctx, deadline, stop) {
+		return false
+	}
+	if d := time.Until(at) - spin; d > 0 {
+		timer.Reset(d)
+		select {
+		case <-timer.C:
+		case <-deadline:
+			timer.Stop()
+			return false
+		case <-stop:
+			timer.Stop()
+			return false
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		}
+	}
+	return finishWait(ctx, at, deadline, stop)
+}
+
+// ended reports whether ctx is cancelled, the deadline has passed or stop
+// is closed.
+func ended(ctx context.Context, deadline, stop <-chan struct{}) bool {
 	select {
 	case <-deadline:
-		return false
+		return true
 	case <-stop:
-		return false
+		return true
 	case <-ctx.Done():
-		return false
+		return true
 	default:
+		return false
 	}
-	if d <= 0 {
-		return true
-	}
-	timer.Reset(d)
-	select {
-	case <-timer.C:
-		return true
-	case <-deadline:
-	case <-stop:
-	case <-ctx.Done():
-	}
-	timer.Stop()
-	return false
 }
 
 // acquire takes a slot of the cap; a nil sem means no cap.

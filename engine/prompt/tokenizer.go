@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/servebench/servebench/engine/httpx"
+	"github.com/servebench/servebench/schema/dataset"
 	"github.com/servebench/servebench/schema/redact"
 )
 
@@ -49,10 +50,9 @@ const tokenizeTimeout = 30 * time.Second
 // any context in use, a few bytes per token.
 const maxTokenizeBody = 16 << 20
 
-type tokenizeMessage struct {
-	Role    string `json:"role"`
-	Content string `json:"content"`
-}
+// tokenizeMessage is a chat message as /tokenize reads it: dataset's
+// Message, whose JSON is the same.
+type tokenizeMessage = dataset.Message
 
 type tokenizeRequest struct {
 	Model               string            `json:"model,omitempty"`
@@ -66,13 +66,27 @@ type tokenizeRequest struct {
 // endpoint does, or a prompt (completions), with the special tokens the
 // completions endpoint adds.
 func (t *ServerTokenizer) Count(ctx context.Context, content string) (int, error) {
-	req := tokenizeRequest{Model: t.Model}
 	if t.Chat {
-		yes := true
-		req.Messages, req.AddGenerationPrompt = []tokenizeMessage{{Role: "user", Content: content}}, &yes
-	} else {
-		req.Prompt = &content
+		return t.CountMessages(ctx, []tokenizeMessage{{Role: "user", Content: content}})
 	}
+	return t.CountPrompt(ctx, content)
+}
+
+// CountPrompt counts a completions prompt, whatever the tokenizer's Chat:
+// a text as the completions endpoint tokenizes it.
+func (t *ServerTokenizer) CountPrompt(ctx context.Context, prompt string) (int, error) {
+	return t.count(ctx, tokenizeRequest{Model: t.Model, Prompt: &prompt})
+}
+
+// CountMessages counts a chat request of msgs, rendered with the chat
+// template and the generation prompt as the chat endpoint does.
+func (t *ServerTokenizer) CountMessages(ctx context.Context, msgs []tokenizeMessage) (int, error) {
+	yes := true
+	return t.count(ctx, tokenizeRequest{Model: t.Model, Messages: msgs, AddGenerationPrompt: &yes})
+}
+
+// count asks /tokenize for the count of one request.
+func (t *ServerTokenizer) count(ctx context.Context, req tokenizeRequest) (int, error) {
 	body, err := json.Marshal(req)
 	if err != nil {
 		return 0, err

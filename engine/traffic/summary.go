@@ -17,17 +17,33 @@ type Summary struct {
 var SummaryPercentiles = []float64{50, 99}
 
 // Summarize draws the specs of warmup warmup requests and n measured ones,
-// exactly those a step of that size sends, and describes them.
+// exactly those a step of that size sends, and describes them. For a
+// conversation, warmup and n count sessions, and every turn is a request
+// (its input the user's new message: the history it carries depends on
+// the replies).
 func Summarize(src Source, warmup, n int) Summary {
-	s := Summary{Requests: warmup + n}
+	var s Summary
 	in := make([]float64, 0, warmup+n)
 	out := make([]float64, 0, warmup+n)
-	for i := -warmup; i < n; i++ {
-		sp := src.Spec(i)
+	add := func(sp Spec) {
+		if sp.Err != nil {
+			return
+		}
+		s.Requests++
 		in, out = append(in, float64(sp.Input)), append(out, float64(sp.Output))
 		s.InputTokens += int64(sp.Input)
 		s.OutputTokens += int64(sp.Output)
 		s.PrefixTokens += int64(sp.Prefix)
+	}
+	conv, _ := src.(*Conversation)
+	for i := -warmup; i < n; i++ {
+		if conv == nil {
+			add(src.Spec(i))
+			continue
+		}
+		for _, sp := range conv.Session(i).Turns {
+			add(sp)
+		}
 	}
 	s.Input = schema.Summarize(in, SummaryPercentiles)
 	s.Output = schema.Summarize(out, SummaryPercentiles)

@@ -30,6 +30,8 @@
 //     which owns the server's answers, not here.
 package traffic
 
+import "github.com/servebench/servebench/schema/dataset"
+
 // Spec is one request as its source decides it, in tokens.
 type Spec struct {
 	// Input is the prompt length asked for, shared prefix included: what
@@ -42,6 +44,22 @@ type Spec struct {
 	Prefix int
 	// Group is the 1-based prefix group; 0 without a shared prefix.
 	Group int
+	// Text is a prompt sent as it is (a dataset record's), Messages chat
+	// messages sent as they are. With neither, the session builds a prompt
+	// of Input tokens.
+	Text     string
+	Messages []dataset.Message
+	// Blocks are a replayed record's hash ids: its prompt starts with one
+	// block of BlockSize tokens per id, each block a function of its id
+	// alone, so that records sharing ids put identical blocks on the wire;
+	// the rest of its Input tokens are its own.
+	Blocks    []int
+	BlockSize int
+	// Record is the line of the file record the request sends (0: none).
+	Record int
+	// Err says why the source has no request here (a dataset ran out, or a
+	// record the over-length policy stops at); nothing is sent.
+	Err error
 }
 
 // Source decides the requests of a step. Implementations are immutable and

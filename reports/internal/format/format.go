@@ -137,6 +137,13 @@ func P(d schema.Dist, p float64) float64 {
 // Level names the load of a stage level: "c=8" (closed loop) or "r=2.5/s"
 // (open loop, with "≤c" when it has a concurrency cap).
 func Level(st *schema.StageResult) string {
+	if st.Replay != nil {
+		s := "replay ×" + Float(st.Replay.Speed)
+		if st.Concurrency > 0 {
+			s += " ≤c" + strconv.Itoa(st.Concurrency)
+		}
+		return s
+	}
 	if st.Rate > 0 {
 		s := "r=" + Float(st.Rate) + "/s"
 		if st.Concurrency > 0 {
@@ -149,6 +156,9 @@ func Level(st *schema.StageResult) string {
 
 // LevelValue is the numeric load of a stage level (rate or concurrency).
 func LevelValue(st *schema.StageResult) float64 {
+	if st.Replay != nil {
+		return st.Replay.Speed
+	}
 	if st.Rate > 0 {
 		return st.Rate
 	}
