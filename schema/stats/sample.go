@@ -55,9 +55,20 @@ type completion struct {
 // [from, to] for the throughputs.
 func newSet(rs []Request, idx []int, from, to float64, slo *schema.SLO, scale float64) *set {
 	s := &set{lat: map[string]*sample{}, from: from, to: to, scale: scale}
-	for _, name := range schema.LatencyNames {
-		s.lat[name] = &sample{}
+	gaps := 0
+	for _, i := range idx {
+		gaps += len(rs[i].ITL)
 	}
+	for _, name := range schema.LatencyNames {
+		n := len(idx)
+		if name == "itl" {
+			n = gaps
+		}
+		s.lat[name] = &sample{values: make([]float64, 0, n), units: make([]int, 0, n)}
+	}
+	// The samples are looked up once: a level has millions of gaps.
+	ttft, e2el, tpot, itl := s.lat["ttft"], s.lat["e2el"], s.lat["tpot"], s.lat["itl"]
+	s.failed = make([]float64, 0, len(idx))
 	for u, i := range idx {
 		q := &rs[i]
 		s.sent++
@@ -68,15 +79,15 @@ func newSet(rs []Request, idx []int, from, to float64, slo *schema.SLO, scale fl
 		s.failed = append(s.failed, 0)
 		s.done++
 		s.in, s.out = s.in+int64(q.InputTokens), s.out+int64(q.OutputTokens)
-		s.lat["ttft"].add(q.TTFT, u)
-		s.lat["e2el"].add(q.E2EL, u)
+		ttft.add(q.TTFT, u)
+		e2el.add(q.E2EL, u)
 		if q.HasTPOT {
-			s.lat["tpot"].add(q.TPOT, u)
+			tpot.add(q.TPOT, u)
 		}
 		if len(q.ITL) > 0 {
 			var sum float64
 			for _, g := range q.ITL {
-				s.lat["itl"].add(float64(g), u)
+				itl.add(float64(g), u)
 				sum += float64(g)
 			}
 			s.itlSum, s.itlCount = append(s.itlSum, sum), append(s.itlCount, float64(len(q.ITL)))
