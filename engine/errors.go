@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/servebench/servebench/engine/server"
+	"github.com/servebench/servebench/schema"
 	"github.com/servebench/servebench/schema/redact"
 )
 
@@ -57,6 +58,18 @@ func summary(err error) string {
 		return redact.Error(re.Err)
 	}
 	return redact.Error(err)
+}
+
+// endState is the status of a run or a variant that err ended (nil: it
+// completed) and, unless it completed, the error's one-line summary.
+func endState(err error) (status, msg string) {
+	switch {
+	case err == nil:
+		return schema.StatusCompleted, ""
+	case errors.Is(err, ErrInterrupted):
+		return schema.StatusInterrupted, summary(err)
+	}
+	return schema.StatusFailed, summary(err)
 }
 
 // interrupted wraps the interruption with where it happened.

@@ -147,14 +147,7 @@ func (r *recorder) finish(runErr error) {
 	run := r.run
 	run.EndedAt = r.now().UTC()
 	run.Repeats = summarizeRepeats(run.Stages)
-	switch {
-	case runErr == nil:
-		run.Status = schema.StatusCompleted
-	case errors.Is(runErr, ErrInterrupted):
-		run.Status, run.Error = schema.StatusInterrupted, summary(runErr)
-	default:
-		run.Status, run.Error = schema.StatusFailed, summary(runErr)
-	}
+	run.Status, run.Error = endState(runErr)
 	run.Passed = run.Status == schema.StatusCompleted
 	for _, st := range run.Stages {
 		if !st.Passed() && !probeOnly(st) {

@@ -141,17 +141,10 @@ func (r *recorder) variantEnded(v *Variant, err error) {
 	if vr == nil {
 		return
 	}
-	switch {
-	case err == nil:
-		vr.Status = schema.StatusCompleted
-	case errors.Is(err, ErrInterrupted):
-		vr.Status, vr.Error = schema.StatusInterrupted, summary(err)
-	default:
-		vr.Status, vr.Error = schema.StatusFailed, summary(err)
-		var re *RunError
-		if errors.As(err, &re) {
-			vr.LogTail = lastBytes(redact.String(re.Detail), maxLogTail)
-		}
+	vr.Status, vr.Error = endState(err)
+	var re *RunError
+	if vr.Status == schema.StatusFailed && errors.As(err, &re) {
+		vr.LogTail = lastBytes(redact.String(re.Detail), maxLogTail)
 	}
 	r.saveNow()
 }
