@@ -70,7 +70,7 @@ func TestEngineReceivesEveryDefaultFromSchema(t *testing.T) {
 
 	for _, st := range p.Steps {
 		check(st.ID+" profile", st.Profile, schema.DefaultProfile)
-		check(st.ID+" grace", loadSpec(st, sc.Seed).Grace, schema.DefaultGrace.D())
+		check(st.ID+" grace", loadSpec(st, sc.Seed, nil).Grace, schema.DefaultGrace.D())
 	}
 	check("distribution", open.Stage.Distribution, schema.DefaultDistribution)
 	check("burstiness", open.Stage.Burstiness, schema.DefaultBurstiness)

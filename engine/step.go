@@ -104,7 +104,7 @@ func (r *stepRunner) run(ctx context.Context, step Step, i, total int) (*schema.
 	if sr.conv != nil {
 		job = sr.converse
 	}
-	spec := loadSpec(step, r.sess.seed)
+	spec := loadSpec(step, r.sess.seed, sr.schedule)
 	spec.Stop = sr.until.stopCh()
 	stats := load.Run(sctx, spec, job)
 	close(sr.out)
@@ -238,7 +238,9 @@ func stepMetrics(step Step, percentiles []float64, slo *schema.SLO, ignoreEOS bo
 	}
 }
 
-func loadSpec(step Step, seed int64) load.Spec {
+// loadSpec is what the load generator runs for step; schedule is a
+// replay's send times (nil for any other step).
+func loadSpec(step Step, seed int64, schedule load.Schedule) load.Spec {
 	spec := load.Spec{
 		Concurrency: step.Concurrency,
 		Requests:    step.Requests,
@@ -248,7 +250,7 @@ func loadSpec(step Step, seed int64) load.Spec {
 	}
 	switch {
 	case step.Trace != nil:
-		spec.Pacer = load.Schedule(step.Trace.Schedule(step.Speed))
+		spec.Pacer = schedule // the step run's, which also dates the records (a trace's window holds up to 10 million)
 	case step.OpenLoop():
 		// The pacer error was ruled out by validation (known distribution).
 		// A shard paces its part of the whole rate with its own seed.
